@@ -1,0 +1,81 @@
+# Rapport: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+LOCAL_REDIS ?= redis://127.0.0.1:6379/0
+
+.PHONY: run serve test test-fast test-postgres lint format bench worker beat migrate seed clean \
+        system-deps-run system-deps-test system-deps-postgres
+
+## run: set up everything, load demo data and serve on http://127.0.0.1:8000 (SQLite, eager Celery)
+run: $(VENV)/.installed
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py seed_demo
+	@echo "Serving Rapport on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py runserver $(HOST):$(PORT)
+
+## serve: serve with the configuration from your environment (DATABASE_URL, REDIS_URL, ...)
+serve: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: everything the tests need, then the whole suite (SQLite)
+test: $(VENV)/.installed-dev system-deps-test
+	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
+
+## test-postgres: the whole suite on a throw-away PostgreSQL cluster
+test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
+	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest
+
+## lint: ruff (lint and format check) and djLint on the templates
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint templates
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## worker / beat: Celery against a local Redis (REDIS_URL, default redis://127.0.0.1:6379/0)
+worker: $(VENV)/.installed
+	REDIS_URL=$${REDIS_URL:-$(LOCAL_REDIS)} $(VENV)/bin/celery -A clinic worker --loglevel=INFO --concurrency=2
+
+beat: $(VENV)/.installed
+	REDIS_URL=$${REDIS_URL:-$(LOCAL_REDIS)} $(VENV)/bin/celery -A clinic beat --loglevel=INFO \
+		--schedule=$(VENV)/celerybeat-schedule
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+seed: $(VENV)/.installed
+	$(PY) manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache
+
+# --- setup -----------------------------------------------------------------------------------
+
+$(VENV)/.installed: requirements.txt | system-deps-run
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+system-deps-run:
+	@scripts/ensure-system-packages.sh python3-venv=python3-venv
+
+system-deps-test:
+	@scripts/ensure-system-packages.sh redis-server=redis-server /usr/bin/chromium=chromium
+
+system-deps-postgres:
+	@scripts/ensure-system-packages.sh initdb=postgresql runuser=util-linux

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Patients get an account only by activating the code handed to them at their in-person
+        # visit; staff accounts are made by an administrator.
+        return False

@@ -1,0 +1,146 @@
+"""Demo data for a newcomer: one account per role and a few patients. Safe to run twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa.utils import decrypt
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from clinic.models import Role, Site, User
+from clinic.services import create_staff_member, mark_email_verified
+from patients.models import Language, Patient
+
+DEMO_DOMAIN = "rapport.example"
+
+SITES = [
+    {
+        "name": "Riverside Health Centre",
+        "address": "12 River Street, Millbrook MB1 2AB",
+        "phone": "+1 555 0100",
+        "directions": "Main entrance on River Street; the front desk is on your left.",
+    },
+    {
+        "name": "Hillview Clinic",
+        "address": "4 Hill Road, Millbrook MB3 9CD",
+        "phone": "+1 555 0200",
+        "directions": "Ground floor, opposite the pharmacy.",
+    },
+]
+
+STAFF = [
+    # email, password, role, display name, specialty, site index
+    ("admin", "demo admin passphrase 2026", Role.ADMIN, "Alex Morgan", "", 0),
+    ("frontdesk", "demo front desk passphrase 2026", Role.FRONT_DESK, "Sam Okafor", "", 0),
+    (
+        "dr.rivera",
+        "demo rivera passphrase 2026",
+        Role.PHYSICIAN,
+        "Dr A. Rivera",
+        "Family medicine",
+        0,
+    ),
+    ("dr.chen", "demo chen passphrase 2026", Role.PHYSICIAN, "Dr M. Chen", "Cardiology", 1),
+    ("privacy", "demo privacy passphrase 2026", Role.PRIVACY_OFFICER, "Jordan Lee", "", 0),
+]
+
+PATIENTS = [
+    # email, password (None: not activated yet), legal name, preferred, dob, language, physician
+    (
+        "maria",
+        "demo patient passphrase 2026",
+        "Maria Santos",
+        "",
+        dt.date(1984, 3, 14),
+        Language.SPANISH,
+        "dr.rivera",
+    ),
+    ("tom", None, "Thomas Whitfield", "Tom", dt.date(1957, 11, 2), Language.ENGLISH, "dr.rivera"),
+    ("amina", None, "Amina Yusuf", "", dt.date(1999, 7, 21), Language.ENGLISH, "dr.chen"),
+]
+
+
+def demo_email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+class Command(BaseCommand):
+    help = "Create demo sites, one account per role and a few patients (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        sites = [self._site(data) for data in SITES]
+        rows = []
+        for local, password, role, display_name, specialty, site_index in STAFF:
+            user = self._staff(local, password, role, display_name, specialty, sites[site_index])
+            rows.append((Role(role).label, user.email, password, self._totp_secret(user)))
+        for local, password, legal, preferred, dob, language, physician in PATIENTS:
+            patient = self._patient(local, legal, preferred, dob, language, physician, sites[0])
+            if password:
+                self._patient_account(patient, local, password)
+                rows.append(("Patient", patient.user.email, password, ""))
+
+        self.stdout.write(self.style.SUCCESS("Demo accounts (sign in at /accounts/login/):"))
+        for role, email, password, secret in rows:
+            line = f"  {role:<16} {email:<28} password: {password}"
+            if secret:
+                line += f"\n  {'':<16} two-step secret (TOTP): {secret}"
+            self.stdout.write(line)
+        self.stdout.write(
+            "Staff accounts ask for a 6-digit code after the password. Add the secret to any "
+            "authenticator app, or print the current code with:\n"
+            "  .venv/bin/python manage.py demo_totp_code <email>"
+        )
+
+    def _site(self, data: dict) -> Site:
+        site, _ = Site.objects.get_or_create(name=data["name"], defaults=data)
+        return site
+
+    def _staff(self, local, password, role, display_name, specialty, site) -> User:
+        user = User.objects.filter(email=demo_email(local)).first()
+        if user is None:
+            user = create_staff_member(
+                email=demo_email(local),
+                password=password,
+                role=role,
+                display_name=display_name,
+                specialty=specialty,
+                site=site,
+            )
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, generate_totp_secret())
+            RecoveryCodes.activate(user)
+        return user
+
+    def _totp_secret(self, user: User) -> str:
+        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        return decrypt(authenticator.data["secret"])
+
+    def _patient(self, local, legal, preferred, dob, language, physician_local, site) -> Patient:
+        patient = Patient.objects.filter(email=demo_email(local)).first()
+        if patient is None:
+            patient = Patient.objects.create(
+                legal_name=legal,
+                preferred_name=preferred,
+                date_of_birth=dob,
+                email=demo_email(local),
+                phone="+1 555 0199",
+                preferred_language=language,
+                primary_physician=User.objects.get(email=demo_email(physician_local)),
+                site=site,
+            )
+        return patient
+
+    def _patient_account(self, patient: Patient, local: str, password: str) -> None:
+        if patient.user_id:
+            return
+        user = User.objects.create_user(email=demo_email(local), password=password)
+        user.groups.add(Group.objects.get(name=Role.PATIENT))
+        mark_email_verified(user)
+        patient.user = user
+        patient.save(update_fields=["user"])

@@ -1,0 +1,108 @@
+"""Session safety and the staff-area gate."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
+
+SIGNED_IN_AT_KEY = "rapport_signed_in_at"
+LAST_SEEN_KEY = "rapport_last_seen"
+# Writing the session on every request would cost a write per page; a short grace is harmless.
+LAST_SEEN_RESOLUTION_SECONDS = 10
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def idle_limit_for(user) -> float:
+    limit = (
+        settings.SESSION_IDLE_TIMEOUT_STAFF
+        if user.is_clinic_staff or user.is_staff
+        else settings.SESSION_IDLE_TIMEOUT_PATIENT
+    )
+    return limit.total_seconds()
+
+
+class SessionTimeoutMiddleware:
+    """Sign people out after an idle period (15 minutes staff, 30 patients) and after 12 hours in
+    any case, and tell them why on the sign-in page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            session = request.session
+            now = time.time()
+            signed_in_at = session.get(SIGNED_IN_AT_KEY)
+            last_seen = session.get(LAST_SEEN_KEY)
+            idle_limit = idle_limit_for(user)
+            why = None
+            if signed_in_at is None or last_seen is None:
+                # A session we did not stamp at sign-in: treat it as expired rather than trust it.
+                why = ""
+            elif now - last_seen > idle_limit:
+                why = f" after {int(idle_limit // 60)} minutes without activity"
+            elif now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+                hours = int(settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600)
+                why = f" because you had been signed in for {hours} hours"
+            if why is not None:
+                logout(request)
+                messages.warning(
+                    request, f"You were signed out for your safety{why}. Please sign in again."
+                )
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
+                session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class StaffAreaMiddleware:
+    """Every URL under /staff/ and /admin/ needs a signed-in staff member with two-step
+    verification set up. Checking by path means a new staff view cannot forget it."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        is_admin = path.startswith("/admin/")
+        if path.startswith("/staff/") or path == "/staff" or is_admin:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_clinic_staff or (is_admin and not user.is_staff):
+                raise PermissionDenied("This page is for clinic staff.")
+            if not is_mfa_enabled(user):
+                messages.info(
+                    request,
+                    "Staff accounts must use two-step verification. Set up an authenticator app "
+                    "to continue.",
+                )
+                return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages seen by a signed-in person may hold health data: browsers and proxies must not keep
+    them."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.user.is_authenticated or request.path_info.startswith(("/portal/", "/staff/")):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from .decorators import role_required
+from .models import STAFF_ROLES, Role
+
+logger = logging.getLogger(__name__)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to the home page of their role."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if request.user.role == Role.PATIENT:
+        return redirect("portal:home")
+    if request.user.is_clinic_staff:
+        return redirect("staff:home")
+    return render(request, "clinic/no_role.html", status=403)
+
+
+@role_required(*STAFF_ROLES)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "clinic/staff_home.html", {"role": request.user.role})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and readiness for load balancers: 200 when the database (and the broker, when
+    one is configured) answer, 503 otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:
+        logger.exception("healthz: database check failed")
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        try:
+            client = redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            )
+            client.ping()
+            checks["broker"] = "ok"
+        except redis.RedisError:
+            logger.warning("healthz: broker check failed")
+            checks["broker"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.apps import apps
+from django.core.management import call_command
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models()
+        if model._meta.label not in {"sessions.Session"}
+    }
+
+
+def test_seed_demo_prints_accounts_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = row_counts()
+    text = out.getvalue()
+    for email in ["admin@", "frontdesk@", "dr.rivera@", "privacy@", "maria@"]:
+        assert email in text
+    assert "two-step secret (TOTP)" in text
+    assert first["clinic.User"] >= 6
+    assert first["patients.Patient"] >= 3
+
+    out2 = StringIO()
+    call_command("seed_demo", stdout=out2)
+    assert row_counts() == first
+    assert out2.getvalue() == text  # same accounts, same secrets
+
+
+def test_seeded_accounts_can_sign_in(client, db):
+    call_command("seed_demo", stdout=StringIO())
+    response = client.post(
+        "/accounts/login/",
+        {"login": "maria@rapport.example", "password": "demo patient passphrase 2026"},
+    )
+    assert response.status_code == 302
+    assert client.get("/portal/").status_code == 200

@@ -1,0 +1,16 @@
+"""Test settings: the real settings in test mode, with fast password hashing and no Redis unless a
+test starts one itself."""
+
+import os
+import tempfile
+
+os.environ["DJANGO_ENV"] = "test"
+os.environ.pop("REDIS_URL", None)
+
+from clinic.settings import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="rapport-test-media-"))  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
