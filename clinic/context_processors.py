@@ -1,4 +1,4 @@
-"""Navigation per role. Each entry: (label, url name, roles that see it)."""
+"""Navigation per role, assembled from each app's `navigation.NAV_ITEMS`."""
 
 from __future__ import annotations
 
@@ -6,36 +6,58 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from .models import Role
+from .extensions import collect
+from .models import STAFF_ROLES, Role
 
-STAFF = (Role.FRONT_DESK, Role.PHYSICIAN, Role.PRIVACY_OFFICER, Role.ADMIN)
+STAFF = tuple(STAFF_ROLES)
+HOME_URLS = ("/", "/portal/", "/staff/")
 
-NAVIGATION: list[tuple[str, str, tuple[str, ...]]] = [
-    ("Home", "portal:home", (Role.PATIENT,)),
-    ("Staff home", "staff:home", STAFF),
-    ("Django admin", "admin:index", (Role.ADMIN,)),
-    ("Security", "mfa_index", (Role.PATIENT, *STAFF)),
+# (order, label, url name, roles that see it)
+NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
+    (0, "Home", "portal:home", (Role.PATIENT,)),
+    (0, "Staff home", "staff:home", STAFF),
+    (90, "Security", "mfa_index", (Role.PATIENT, *STAFF)),
+    (95, "Django admin", "admin:index", (Role.ADMIN,)),
 ]
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation_items(request: HttpRequest) -> list[dict]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
+    entries = list(NAV_ITEMS)
+    for app_items in collect("navigation", "NAV_ITEMS"):
+        entries.extend(app_items)
+    badges: dict = {}
+    if role is not None:
+        for badge_function in collect("navigation", "nav_badges"):
+            badges.update(badge_function(user))
     items = []
-    for label, url_name, roles in NAVIGATION:
-        if role not in roles:
+    for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
+        if role not in roles and not (role is None and "anonymous" in roles):
             continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        current = request.path == url or (
-            url not in ("/", "/portal/", "/staff/") and request.path.startswith(url)
+        current = request.path == url or (url not in HOME_URLS and request.path.startswith(url))
+        count, badge_label = badges.get(url_name, (0, ""))
+        items.append(
+            {
+                "label": label,
+                "url": url,
+                "current": current,
+                "badge": count or None,
+                "badge_label": badge_label,
+            }
         )
-        items.append({"label": label, "url": url, "current": current})
+    return items
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
     return {
-        "nav_items": items,
-        "user_role": role,
+        "nav_items": navigation_items(request),
+        "user_role": user.role if user is not None and user.is_authenticated else None,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
     }

@@ -1,3 +1,9 @@
+"""URLs. The stable ones (printed on handouts and in emails) are listed in DESIGN.md: keep them.
+
+Each app contributes its part of the portal and the staff area through its own URL modules; names
+stay flat within the `portal` and `staff` namespaces (e.g. `portal:records`, `staff:onboarding`).
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -5,6 +11,17 @@ from . import views
 
 staff_patterns = [
     path("", views.staff_home, name="home"),
+    path("onboarding/", include("patients.staff_urls")),
+    path("patients/", include("consent.staff_urls")),
+    path("education/", include("education.staff_urls")),
+    path("privacy/", include("consent.privacy_urls")),
+]
+
+portal_patterns = [
+    path("", include("patients.portal_urls")),
+    path("", include("consent.portal_urls")),
+    path("education/", include("education.portal_urls")),
+    path("feedback/", include("feedback.portal_urls")),
 ]
 
 urlpatterns = [
@@ -12,6 +29,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("activate/", include("patients.activation_urls")),
+    path("education/", include("education.urls")),
     path("staff/", include((staff_patterns, "staff"))),
-    path("portal/", include("patients.portal_urls")),
+    path("portal/", include((portal_patterns, "portal"))),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .decorators import role_required
+from .extensions import collect
 from .models import STAFF_ROLES, Role
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def staff_home(request: HttpRequest) -> HttpResponse:
-    return render(request, "clinic/staff_home.html", {"role": request.user.role})
+    steps = [
+        step
+        for steps_for in collect("navigation", "staff_steps")
+        for step in steps_for(request.user)
+    ]
+    return render(
+        request, "clinic/staff_home.html", {"role": request.user.role, "staff_steps": steps}
+    )
 
 
 @never_cache

@@ -5,13 +5,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clinic.decorators import patient_required
+from clinic.extensions import collect
 
 
 @patient_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = request.patient
+    steps = [
+        step for steps_for in collect("navigation", "portal_steps") for step in steps_for(patient)
+    ]
     return render(
         request,
         "patients/portal_home.html",
-        {"patient": patient, "mfa_enabled": is_mfa_enabled(request.user)},
+        {"patient": patient, "mfa_enabled": is_mfa_enabled(request.user), "portal_steps": steps},
     )

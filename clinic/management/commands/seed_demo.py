@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from clinic.extensions import collect
 from clinic.models import Role, Site, User
 from clinic.services import create_staff_member, mark_email_verified
 from patients.models import Language, Patient
@@ -79,11 +80,22 @@ class Command(BaseCommand):
         for local, password, role, display_name, specialty, site_index in STAFF:
             user = self._staff(local, password, role, display_name, specialty, sites[site_index])
             rows.append((Role(role).label, user.email, password, self._totp_secret(user)))
+        patients = []
         for local, password, legal, preferred, dob, language, physician in PATIENTS:
             patient = self._patient(local, legal, preferred, dob, language, physician, sites[0])
+            patients.append(patient)
             if password:
                 self._patient_account(patient, local, password)
                 rows.append(("Patient", patient.user.email, password, ""))
+
+        # Each feature app adds its demo data (visits, records, consent, articles, ...).
+        context = {
+            "sites": sites,
+            "staff": {local: User.objects.get(email=demo_email(local)) for local, *_ in STAFF},
+            "patients": {local: p for (local, *_), p in zip(PATIENTS, patients, strict=True)},
+        }
+        for seed in collect("demo", "seed"):
+            seed(context, self.stdout)
 
         self.stdout.write(self.style.SUCCESS("Demo accounts (sign in at /accounts/login/):"))
         for role, email, password, secret in rows:
