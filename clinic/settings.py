@@ -211,7 +211,20 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "clinic.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "sweep-undelivered-notifications": {
+        "task": "consent.tasks.sweep_undelivered_notifications",
+        "schedule": 60.0,
+    },
+    "remove-ended-grant-permissions": {
+        "task": "consent.tasks.remove_ended_grant_permissions",
+        "schedule": 900.0,
+    },
 }
+
+# --- Consent and records -------------------------------------------------------------------------
+
+EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
+RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Email ----------------------------------------------------------------------------------------
 
@@ -254,7 +267,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # non-file fields; files are checked by size in the form
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 
 if PRODUCTION:

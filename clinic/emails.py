@@ -1,0 +1,23 @@
+"""Emails rendered from `templates/emails/<name>-subject.txt`, `-body.txt` and `-body.html`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+
+def send_templated_email(*, to: str, template: str, context: dict) -> None:
+    context = {
+        "clinic_name": settings.CLINIC_NAME,
+        "clinic_phone": settings.CLINIC_PHONE,
+        "portal_url": settings.PORTAL_BASE_URL.rstrip("/"),
+        **context,
+    }
+    subject = render_to_string(f"emails/{template}-subject.txt", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    text = render_to_string(f"emails/{template}-body.txt", context)
+    html = render_to_string(f"emails/{template}-body.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,38 @@
+"""Thin Celery tasks: take ids, call the service."""
+
+from __future__ import annotations
+
+import datetime as dt
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from . import notifications, services
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def deliver_notification(notification_id: int) -> bool:
+    return notifications.deliver(notification_id)
+
+
+@shared_task(acks_late=True)
+def sweep_undelivered_notifications() -> int:
+    """Beat, every minute: publish again what is still undelivered a minute after it was due
+    (Redis or the worker was down, or the process died between commit and publish)."""
+    ids = notifications.undelivered_ids(older_than=dt.timedelta(minutes=1))
+    for notification_id in ids:
+        notifications.enqueue_delivery(notification_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def remove_ended_grant_permissions() -> int:
+    """Beat: drop guardian rows of grants that expired. Access already ended at the expiry time
+    (every request compares times); this keeps the derived permission table tidy."""
+    return services.sync_permissions_of_ended_grants()
