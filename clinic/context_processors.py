@@ -60,4 +60,5 @@ def navigation(request: HttpRequest) -> dict:
         "user_role": user.role if user is not None and user.is_authenticated else None,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
+        "emergency_hours": settings.EMERGENCY_ACCESS_HOURS,
     }

@@ -41,6 +41,11 @@ if PRODUCTION:
         raise ImproperlyConfigured("ALLOWED_HOSTS must list the portal's host names in production.")
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off in production.")
+    if not env.str("ACCESS_LOG_SIGNING_KEY", default=""):
+        raise ImproperlyConfigured(
+            "ACCESS_LOG_SIGNING_KEY must be set in production "
+            "(python manage.py access_log_key --generate prints a new one)."
+        )
 
 # --- Applications -------------------------------------------------------------------------------
 
@@ -196,7 +201,7 @@ GUARDIAN_RAISE_403 = False
 
 # --- Celery ---------------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -215,6 +220,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consent.tasks.sweep_undelivered_notifications",
         "schedule": 60.0,
     },
+    "send-due-digests": {"task": "consent.tasks.send_due_digests", "schedule": 300.0},
+    "checkpoint-access-log": {"task": "consent.tasks.checkpoint_access_log", "schedule": 3600.0},
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
@@ -224,7 +231,17 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Consent and records -------------------------------------------------------------------------
 
 EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
+ACCESS_DIGEST_HOUR = env.int("ACCESS_DIGEST_HOUR", default=18)  # clinic time
+# Ed25519 key signing access-log checkpoints: base64 of 32 bytes. Unset: a development key is
+# generated once into ACCESS_LOG_KEY_FILE (refused in production).
+ACCESS_LOG_SIGNING_KEY = env.str("ACCESS_LOG_SIGNING_KEY", default="")
+ACCESS_LOG_KEY_FILE = Path(
+    env.str("ACCESS_LOG_KEY_FILE", default=str(BASE_DIR / "var" / "access-log-signing.key"))
+)
 RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+GRIEVANCE_ACKNOWLEDGE_DAYS = env.int("GRIEVANCE_ACKNOWLEDGE_DAYS", default=2)
+GRIEVANCE_RESPONSE_DAYS = env.int("GRIEVANCE_RESPONSE_DAYS", default=30)
 
 # --- Email ----------------------------------------------------------------------------------------
 
@@ -302,5 +319,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
+    },
 }

@@ -15,6 +15,7 @@ staff_patterns = [
     path("patients/", include("consent.staff_urls")),
     path("education/", include("education.staff_urls")),
     path("privacy/", include("consent.privacy_urls")),
+    path("privacy/", include("feedback.privacy_urls")),
 ]
 
 portal_patterns = [

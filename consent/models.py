@@ -356,6 +356,11 @@ class NotificationKind(models.TextChoices):
     GENERAL = "general", "Message"
 
 
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Each time, as it happens"
+    DIGEST = "digest", "Once a day, in a summary"
+
+
 class NotificationQuerySet(models.QuerySet["Notification"]):
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -385,7 +390,16 @@ class Notification(models.Model):
         null=True, blank=True, help_text="When the email should go out; empty: portal only."
     )
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     delivery_attempts = models.PositiveIntegerField(default=0)
+    # For access notifications: who looked, how many reads this notification stands for, and
+    # when, so reads by one person within 30 minutes become one notification.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event_count = models.PositiveIntegerField(default=1)
+    first_event_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -393,6 +407,7 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient", "kind", "actor", "-last_event_at"]),
             models.Index(
                 fields=["email_due_at"],
                 condition=Q(email_sent_at__isnull=True, email_due_at__isnull=False),
@@ -402,3 +417,152 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification #{self.pk} ({self.kind})"
+
+
+class AccessAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    DOWNLOAD = "download", "Downloaded"
+    EXPORT = "export", "Exported"
+
+
+class AccessTarget(models.TextChoices):
+    RECORD = "record", "Record overview"
+    CATEGORY = "category", "One category"
+    ENTRY = "entry", "Entry"
+    DOCUMENT = "document", "Document"
+    EXPORT = "export", "Full record export"
+
+
+class AccessBasis(models.TextChoices):
+    SELF = "self", "Your own access"
+    GRANT = "grant", "Your consent"
+    EMERGENCY = "emergency", "Emergency access"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessEventQuerySet(AppendOnlyQuerySet):
+    def for_patient(self, patient: Patient) -> AccessEventQuerySet:
+        return self.filter(patient=patient)
+
+    def with_people(self) -> AccessEventQuerySet:
+        return self.select_related("actor__staff_profile", "grant", "emergency", "entry")
+
+
+class AccessEvent(models.Model):
+    """One read of record content. Append-only and hash-chained per patient: `hash` is SHA-256
+    over the canonical fields and `prev_hash` (see `consent.audit`)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_events")
+    sequence = models.PositiveBigIntegerField()
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_events"
+    )
+    actor_role = models.CharField(max_length=20)
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=10, choices=AccessAction.choices)
+    target = models.CharField(max_length=10, choices=AccessTarget.choices)
+    entry = models.ForeignKey(
+        RecordEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="access_events"
+    )
+    category = models.CharField(max_length=20, choices=RecordCategory.choices, blank=True)
+    purpose = models.CharField(max_length=200)
+    basis = models.CharField(max_length=10, choices=AccessBasis.choices)
+    grant = models.ForeignKey(
+        ConsentGrant, null=True, blank=True, on_delete=models.PROTECT, related_name="access_events"
+    )
+    emergency = models.ForeignKey(
+        EmergencyAccess,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "sequence"], name="one_event_per_sequence")
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-occurred_at"]),
+            models.Index(fields=["patient", "actor", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Access event {self.patient_id}/{self.sequence}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessChainHead(models.Model):
+    """The newest link of a patient's chain. Appending locks this row, so concurrent writers
+    take turns and the chain never forks."""
+
+    patient = models.OneToOneField(
+        Patient, primary_key=True, on_delete=models.PROTECT, related_name="access_chain_head"
+    )
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"Chain head of patient {self.patient_id}"
+
+
+class AccessAlertPreference(models.Model):
+    """How a patient wants to hear about reads of their record. Emergency access is always
+    emailed at once, whatever this says."""
+
+    patient = models.OneToOneField(
+        Patient, primary_key=True, on_delete=models.CASCADE, related_name="access_alert_preference"
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Access alerts of patient {self.patient_id}: {self.delivery}"
+
+
+class AccessLogCheckpoint(models.Model):
+    """A signed snapshot of every chain head. Someone with write access to the database could
+    recompute a whole chain or drop its newest events; a checkpoint signed with a key they do
+    not hold lets verification notice (see `consent.integrity`)."""
+
+    created_at = models.DateTimeField()
+    heads = models.JSONField(help_text='{"<patient id>": [sequence, hash], ...}')
+    public_key = models.CharField(max_length=64, help_text="Base64 Ed25519 public key.")
+    signature = models.CharField(max_length=128, help_text="Base64 Ed25519 signature.")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"Access log checkpoint of {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Checkpoints are append-only.")

@@ -6,11 +6,12 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from clinic.emails import send_templated_email
 
-from .models import Notification
+from .models import Delivery, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,13 @@ def notify(
     link: str,
     email_due_at: dt.datetime | None = None,
     email: bool = True,
+    delivery: str = Delivery.IMMEDIATE,
+    actor=None,
+    event_at: dt.datetime | None = None,
 ) -> Notification:
-    """Write a notification in the caller's transaction; its email is enqueued once that commits.
-    `message` must hold no health data: who, what kind of thing, when."""
+    """Write a notification in the caller's transaction; an immediate email is enqueued once that
+    commits (digest emails go out with the next digest). `message` must hold no health data:
+    who, what kind of thing, when."""
     now = timezone.now()
     notification = Notification.objects.create(
         recipient=recipient,
@@ -34,8 +39,12 @@ def notify(
         link=link,
         created_at=now,
         email_due_at=(email_due_at or now) if email else None,
+        delivery=delivery,
+        actor=actor,
+        first_event_at=event_at,
+        last_event_at=event_at,
     )
-    if email and notification.email_due_at <= now:
+    if email and delivery == Delivery.IMMEDIATE and notification.email_due_at <= now:
         transaction.on_commit(lambda: enqueue_delivery(notification.pk))
     return notification
 
@@ -66,6 +75,7 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> bool:
         )
         if (
             notification is None
+            or notification.delivery != Delivery.IMMEDIATE
             or notification.email_sent_at is not None
             or notification.email_due_at is None
             or notification.email_due_at > now
@@ -83,10 +93,47 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> bool:
 
 
 def undelivered_ids(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
+    """Immediate notifications still unsent `older_than` after they were due."""
     now = now or timezone.now()
     return list(
         Notification.objects.undelivered()
-        .filter(email_due_at__lte=now - older_than)
+        .filter(delivery=Delivery.IMMEDIATE, email_due_at__lte=now - older_than)
         .order_by("email_due_at")
         .values_list("pk", flat=True)[:5000]
     )
+
+
+def recipients_with_due_digests(*, now: dt.datetime | None = None) -> list[int]:
+    now = now or timezone.now()
+    return list(
+        Notification.objects.undelivered()
+        .filter(delivery=Delivery.DIGEST, email_due_at__lte=now)
+        .values_list("recipient_id", flat=True)
+        .distinct()
+    )
+
+
+def deliver_digest(recipient_id: int, *, now: dt.datetime | None = None) -> int:
+    """Send one email summarising a person's due digest notifications, at most once each.
+    Returns how many notifications it covered."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update()
+            .select_related("recipient")
+            .undelivered()
+            .filter(recipient_id=recipient_id, delivery=Delivery.DIGEST, email_due_at__lte=now)
+            .order_by("created_at")
+        )
+        if not due:
+            return 0
+        send_templated_email(
+            to=due[0].recipient.email,
+            template="notification-digest",
+            context={"notifications": due},
+        )
+        sent_at = timezone.now()
+        Notification.objects.filter(pk__in=[n.pk for n in due]).update(
+            email_sent_at=sent_at, delivery_attempts=F("delivery_attempts") + 1
+        )
+    return len(due)

@@ -1,3 +1,8 @@
-"""URLs of this app's part of the site; see clinic/urls.py for where they are mounted."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import privacy_views
+
+urlpatterns = [
+    path("emergency/", privacy_views.emergency_queue, name="emergency_queue"),
+    path("emergency/<int:access_id>/", privacy_views.emergency_review, name="emergency_review"),
+]

@@ -389,3 +389,10 @@ def review_emergency_access(
             link=reverse("portal:sharing"),
         )
     return access
+
+
+def resync_team(team: CareTeam) -> None:
+    """Team membership changed: guardian group rows are per group, so nothing per member needs
+    rewriting; re-derive the team's patients' rows anyway to stay exact."""
+    for patient in Patient.objects.filter(consent_grants__grantee_team=team).distinct():
+        sync_entry_permissions(patient)

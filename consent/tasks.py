@@ -7,7 +7,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import notifications, services
+from . import integrity, notifications, services
 
 
 @shared_task(
@@ -31,8 +31,34 @@ def sweep_undelivered_notifications() -> int:
     return len(ids)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=10,
+)
+def deliver_digest(recipient_id: int) -> int:
+    return notifications.deliver_digest(recipient_id)
+
+
+@shared_task(acks_late=True)
+def send_due_digests() -> int:
+    """Beat, every 5 minutes: one digest email per person whose digest is due."""
+    recipient_ids = notifications.recipients_with_due_digests()
+    for recipient_id in recipient_ids:
+        deliver_digest.delay(recipient_id)
+    return len(recipient_ids)
+
+
 @shared_task(acks_late=True)
 def remove_ended_grant_permissions() -> int:
     """Beat: drop guardian rows of grants that expired. Access already ended at the expiry time
     (every request compares times); this keeps the derived permission table tidy."""
     return services.sync_permissions_of_ended_grants()
+
+
+@shared_task(acks_late=True)
+def checkpoint_access_log() -> int:
+    """Beat, hourly: sign every chain head."""
+    return integrity.create_checkpoint().pk

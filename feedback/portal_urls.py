@@ -1,3 +1,8 @@
-"""URLs of this app's part of the site; see clinic/urls.py for where they are mounted."""
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.feedback_home, name="feedback"),
+    path("concern/", views.report_concern, name="report_concern"),
+]

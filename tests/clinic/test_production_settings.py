@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k3Vq9-production-secret-8Jd2mZpX4rT7wYbN1cF6hL0sQeUaGiOvRnKyMjDtBxC5EzW"
+SIGNING_KEY = "9nJ0WJ4y8ZlV4fQm8lJb9u0m4qkqf3i0m3+7K0o1c2E="
 
 
 def manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
@@ -16,9 +17,22 @@ def manage(*args: str, **env_overrides: str) -> subprocess.CompletedProcess:
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "REDIS_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "ACCESS_LOG_SIGNING_KEY",
+        }
     }
-    env.update({"DJANGO_SETTINGS_MODULE": "clinic.settings", "DJANGO_ENV": "production"})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic.settings",
+            "DJANGO_ENV": "production",
+            "ACCESS_LOG_SIGNING_KEY": SIGNING_KEY,
+        }
+    )
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -59,3 +73,11 @@ def test_debug_is_refused_in_production():
     result = manage("check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="x.example", DEBUG="true")
     assert result.returncode != 0
     assert "DEBUG must be off" in result.stderr
+
+
+def test_missing_access_log_signing_key_fails_loudly():
+    result = manage(
+        "check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="x.example", ACCESS_LOG_SIGNING_KEY=""
+    )
+    assert result.returncode != 0
+    assert "ACCESS_LOG_SIGNING_KEY must be set" in result.stderr

@@ -11,6 +11,7 @@ from allauth.mfa.utils import decrypt
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from clinic.extensions import collect
 from clinic.models import Role, Site, User
@@ -73,8 +74,13 @@ def demo_email(local: str) -> str:
 class Command(BaseCommand):
     help = "Create demo sites, one account per role and a few patients (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
+        # Demo people have made-up addresses: notifications are written but no email is sent.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._seed()
+
+    @transaction.atomic
+    def _seed(self) -> None:
         sites = [self._site(data) for data in SITES]
         rows = []
         for local, password, role, display_name, specialty, site_index in STAFF:

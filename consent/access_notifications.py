@@ -1,0 +1,117 @@
+"""Telling patients about reads of their record.
+
+Written in the same transaction as the access event (the notification row is the outbox). Rules:
+- reads by the patient themself never notify;
+- reads by one person within 30 minutes become one notification ("Dr A. Rivera viewed 4 items
+  in your record ..."), emailed once;
+- the patient chooses an email each time or a daily digest; reads under emergency access are
+  always emailed at once;
+- the text says who and when, never what: no titles, categories or diagnoses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import (
+    AccessAlertPreference,
+    AccessBasis,
+    AccessEvent,
+    Delivery,
+    Notification,
+    NotificationKind,
+)
+from .notifications import notify
+
+COALESCE_WINDOW = dt.timedelta(minutes=30)
+
+
+def next_digest_time(now: dt.datetime) -> dt.datetime:
+    """The next daily digest time (ACCESS_DIGEST_HOUR, clinic time) after `now`."""
+    local = timezone.localtime(now)
+    due = local.replace(hour=settings.ACCESS_DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if due <= local:
+        due += dt.timedelta(days=1)
+    return due
+
+
+def access_message(
+    *, actor_name: str, count: int, first: dt.datetime, last: dt.datetime, emergency: bool
+) -> str:
+    first_local, last_local = timezone.localtime(first), timezone.localtime(last)
+    how = " under emergency access" if emergency else ""
+    if count == 1:
+        return (
+            f"{actor_name} viewed your record{how} on {first_local:%-d %b} at {first_local:%H:%M}."
+            " Sign in to see details."
+        )
+    return (
+        f"{actor_name} viewed {count} items in your record{how} between {first_local:%H:%M} and "
+        f"{last_local:%H:%M} on {first_local:%-d %b}. Sign in to see details."
+    )
+
+
+def notify_patient_of_access(event: AccessEvent) -> Notification | None:
+    if event.basis == AccessBasis.SELF:
+        return None
+    patient = event.patient
+    if not patient.user_id:
+        return None
+    emergency = event.basis == AccessBasis.EMERGENCY
+    recent = (
+        Notification.objects.select_for_update()
+        .filter(
+            recipient_id=patient.user_id,
+            kind=NotificationKind.RECORD_ACCESS,
+            actor_id=event.actor_id,
+            last_event_at__gte=event.occurred_at - COALESCE_WINDOW,
+        )
+        .order_by("-last_event_at")
+        .first()
+    )
+    if recent is not None:
+        Notification.objects.filter(pk=recent.pk).update(
+            event_count=F("event_count") + 1,
+            last_event_at=event.occurred_at,
+            read_at=None,
+            message=access_message(
+                actor_name=event.actor_name,
+                count=recent.event_count + 1,
+                first=recent.first_event_at,
+                last=event.occurred_at,
+                emergency=emergency or "emergency" in recent.message,
+            ),
+        )
+        return recent
+
+    preference = (
+        AccessAlertPreference.objects.filter(patient=patient)
+        .values_list("delivery", flat=True)
+        .first()
+        or Delivery.IMMEDIATE
+    )
+    delivery = Delivery.IMMEDIATE if emergency else preference
+    notification = notify(
+        recipient=patient.user,
+        kind=NotificationKind.RECORD_ACCESS,
+        message=access_message(
+            actor_name=event.actor_name,
+            count=1,
+            first=event.occurred_at,
+            last=event.occurred_at,
+            emergency=emergency,
+        ),
+        link=reverse("portal:access_log"),
+        email_due_at=event.occurred_at
+        if delivery == Delivery.IMMEDIATE
+        else next_digest_time(event.occurred_at),
+        delivery=delivery,
+        actor=event.actor,
+        event_at=event.occurred_at,
+    )
+    return notification

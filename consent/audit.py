@@ -1,0 +1,148 @@
+"""The hash-chained access log: appending and verifying.
+
+One chain per patient. An event's `hash` is SHA-256 over a canonical JSON serialisation of its
+fields plus `prev_hash`; the first event's `prev_hash` is 64 zeros. Appending locks the patient's
+`AccessChainHead` row (PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: transactions take the database
+write lock at BEGIN), assigns the next sequence number under that lock and writes the event and the
+new head in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from patients.models import Patient, RecordEntry
+
+from .models import AccessChainHead, AccessEvent, ConsentGrant, EmergencyAccess
+
+GENESIS_HASH = "0" * 64
+
+CANONICAL_FIELDS = (
+    "patient_id",
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "actor_name",
+    "action",
+    "target",
+    "entry_id",
+    "category",
+    "purpose",
+    "basis",
+    "grant_id",
+    "emergency_id",
+    "prev_hash",
+)
+
+
+def canonical_bytes(event: AccessEvent) -> bytes:
+    values = {}
+    for field in CANONICAL_FIELDS:
+        value = getattr(event, field)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        values[field] = value
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event: AccessEvent) -> str:
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()
+
+
+def _locked_head(patient_id: int) -> AccessChainHead:
+    AccessChainHead.objects.bulk_create(
+        [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
+        ignore_conflicts=True,
+    )
+    return AccessChainHead.objects.select_for_update().get(patient_id=patient_id)
+
+
+@transaction.atomic
+def append_event(
+    *,
+    patient: Patient,
+    actor,
+    action: str,
+    target: str,
+    basis: str,
+    purpose: str,
+    entry: RecordEntry | None = None,
+    category: str = "",
+    grant: ConsentGrant | None = None,
+    emergency: EmergencyAccess | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> AccessEvent:
+    head = _locked_head(patient.pk)
+    # Microsecond precision survives every database we support, so the hash recomputes exactly.
+    occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
+    event = AccessEvent(
+        patient=patient,
+        sequence=head.sequence + 1,
+        occurred_at=occurred_at,
+        actor=actor,
+        actor_role=actor.role or "",
+        actor_name=actor.display_name[:150],
+        action=action,
+        target=target,
+        entry=entry,
+        category=category,
+        purpose=purpose[:200],
+        basis=basis,
+        grant=grant,
+        emergency=emergency,
+        prev_hash=head.hash,
+    )
+    event.hash = compute_hash(event)
+    event.save(force_insert=True)
+    AccessChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    patient_id: int
+    sequence: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"patient {self.patient_id}: link {self.sequence} is broken ({self.reason})"
+
+
+def verify_chain(patient_id: int, *, batch_size: int = 2000) -> ChainProblem | None:
+    """Recompute one patient's chain; return the first broken link, or None if intact."""
+    expected_prev = GENESIS_HASH
+    expected_sequence = 1
+    events = (
+        AccessEvent.objects.filter(patient_id=patient_id).order_by("sequence").iterator(batch_size)
+    )
+    for event in events:
+        if event.sequence != expected_sequence:
+            return ChainProblem(
+                patient_id,
+                expected_sequence,
+                f"expected sequence {expected_sequence}, found {event.sequence} (missing event)",
+            )
+        if event.prev_hash != expected_prev:
+            return ChainProblem(
+                patient_id, event.sequence, "prev_hash does not match the link before"
+            )
+        if compute_hash(event) != event.hash:
+            return ChainProblem(patient_id, event.sequence, "its fields were changed after writing")
+        expected_prev = event.hash
+        expected_sequence += 1
+    head = AccessChainHead.objects.filter(patient_id=patient_id).first()
+    if head is not None and (head.sequence, head.hash) != (expected_sequence - 1, expected_prev):
+        return ChainProblem(
+            patient_id,
+            expected_sequence,
+            f"the chain ends at {expected_sequence - 1} but its head says {head.sequence} "
+            "(events were removed)",
+        )
+    return None

@@ -1,0 +1,341 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from clinic.models import Role, User
+from patients.models import Patient, RecordCategory, RecordEntry, Sensitivity
+from patients.records import check_document
+
+from .models import CareTeam, Delivery, Purpose, ReviewOutcome, Scope
+from .services import MIN_EMERGENCY_REASON
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def physicians() -> forms.QuerySet:
+    return (
+        User.objects.filter(staff_profile__role=Role.PHYSICIAN, is_active=True)
+        .select_related("staff_profile")
+        .order_by("staff_profile__display_name")
+    )
+
+
+class PurposeMixin(forms.Form):
+    purpose = forms.ChoiceField(choices=Purpose.choices, widget=forms.RadioSelect)
+    purpose_other = forms.CharField(
+        label="If other, what for?", max_length=200, required=False, strip=True
+    )
+
+    def clean_purpose_fields(self, cleaned: dict) -> None:
+        if cleaned.get("purpose") == Purpose.OTHER and not cleaned.get("purpose_other"):
+            self.add_error("purpose_other", "Please say what the access is for.")
+        if cleaned.get("purpose") != Purpose.OTHER:
+            cleaned["purpose_other"] = ""
+
+
+class GrantForm(PurposeMixin):
+    """A patient shares part of their record."""
+
+    grantee = forms.ChoiceField(label="Share with")
+    scope = forms.ChoiceField(
+        label="What to share", choices=Scope.choices, widget=forms.RadioSelect
+    )
+    category = forms.ChoiceField(
+        label="Which category",
+        choices=[("", "Choose a category"), *RecordCategory.choices],
+        required=False,
+    )
+    entry = forms.ModelChoiceField(
+        label="Which entry",
+        queryset=RecordEntry.objects.none(),
+        required=False,
+        empty_label="Choose an entry",
+    )
+    include_sensitive = forms.BooleanField(
+        label="Include sensitive entries (mental health, sexual health, substance use, genetics)",
+        required=False,
+    )
+    starts_on = forms.DateField(label="From", widget=DATE_INPUT)
+    ends_on = forms.DateField(
+        label="Until (optional)",
+        widget=DATE_INPUT,
+        required=False,
+        help_text="Leave empty to share until you stop sharing. "
+        "Sharing ends at the end of this day.",
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.fields["starts_on"].initial = timezone.localdate()
+        self.physician_choices = {str(u.pk): u for u in physicians()}
+        self.team_choices = {str(t.pk): t for t in CareTeam.objects.all()}
+        self.fields["grantee"].choices = [
+            ("", "Choose a physician or care team"),
+            (
+                "Physicians",
+                [(f"user:{pk}", _physician_label(u)) for pk, u in self.physician_choices.items()],
+            ),
+            ("Care teams", [(f"team:{pk}", t.name) for pk, t in self.team_choices.items()]),
+        ]
+        self.fields["entry"].queryset = RecordEntry.objects.filter(patient=patient).newest_first()
+        self.fields["entry"].label_from_instance = lambda e: (
+            f"{e.get_category_display()}, {e.recorded_on:%-d %B %Y}: {e.title}"
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purpose_fields(cleaned)
+        kind, _, pk = (cleaned.get("grantee") or "").partition(":")
+        cleaned["grantee_user"] = self.physician_choices.get(pk) if kind == "user" else None
+        cleaned["grantee_team"] = self.team_choices.get(pk) if kind == "team" else None
+        if (
+            not (cleaned["grantee_user"] or cleaned["grantee_team"])
+            and "grantee" not in self.errors
+        ):
+            self.add_error("grantee", "Choose a physician or a care team.")
+        scope = cleaned.get("scope")
+        if scope == Scope.CATEGORY and not cleaned.get("category"):
+            self.add_error("category", "Choose which category to share.")
+        if scope == Scope.ENTRY and not cleaned.get("entry"):
+            self.add_error("entry", "Choose which entry to share.")
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        today = timezone.localdate()
+        if starts_on and starts_on < today:
+            self.add_error("starts_on", "The start date cannot be in the past.")
+        if starts_on and starts_on > today + dt.timedelta(days=366):
+            self.add_error("starts_on", "The start date must be within a year.")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", "The end date must be on or after the start date.")
+        if starts_on:
+            cleaned["starts_at"] = None if starts_on == today else start_of_day(starts_on)
+        cleaned["expires_at"] = start_of_day(ends_on + dt.timedelta(days=1)) if ends_on else None
+        return cleaned
+
+
+def _physician_label(user: User) -> str:
+    specialty = user.staff_profile.specialty
+    return (
+        f"{user.staff_profile.display_name} ({specialty})"
+        if specialty
+        else user.staff_profile.display_name
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you stopping? (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DecideRequestForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect
+    )
+    scope = forms.ChoiceField(
+        label="What to share",
+        choices=[(Scope.RECORD, "Whole record"), (Scope.CATEGORY, "Only the category asked for")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    category = forms.ChoiceField(
+        label="Which category",
+        choices=[("", "Choose a category"), *RecordCategory.choices],
+        required=False,
+    )
+    include_sensitive = forms.BooleanField(label="Include sensitive entries", required=False)
+    ends_on = forms.DateField(label="Until (optional)", widget=DATE_INPUT, required=False)
+    note = forms.CharField(
+        label="Note to the physician (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, access_request, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_request = access_request
+        if access_request.scope == Scope.CATEGORY:
+            self.fields["scope"].choices = [(Scope.CATEGORY, "The category asked for")]
+            self.fields["category"].choices = [
+                (access_request.category, access_request.get_category_display())
+            ]
+        self.fields["scope"].initial = access_request.scope
+        self.fields["category"].initial = access_request.category
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("decision") != "approve":
+            return cleaned
+        if not cleaned.get("scope"):
+            self.add_error("scope", "Choose what to share.")
+        if cleaned.get("scope") == Scope.CATEGORY and not cleaned.get("category"):
+            self.add_error("category", "Choose which category to share.")
+        ends_on = cleaned.get("ends_on")
+        if ends_on and ends_on < timezone.localdate():
+            self.add_error("ends_on", "The end date cannot be in the past.")
+        cleaned["expires_at"] = start_of_day(ends_on + dt.timedelta(days=1)) if ends_on else None
+        return cleaned
+
+
+class AlertPreferenceForm(forms.Form):
+    delivery = forms.ChoiceField(
+        label="Email me about looks at my record",
+        choices=Delivery.choices,
+        widget=forms.RadioSelect,
+        help_text="Emergency access is always emailed at once.",
+    )
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(label="Search by name or MRN", max_length=100, required=False)
+
+
+def normalise_mrn(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+class FindPatientForm(forms.Form):
+    mrn = forms.CharField(label="MRN", max_length=16, help_text="As printed on the patient's card.")
+
+    def clean_mrn(self) -> str:
+        return normalise_mrn(self.cleaned_data["mrn"])
+
+
+class AccessRequestForm(PurposeMixin):
+    mrn = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    scope = forms.ChoiceField(
+        label="What you need",
+        choices=[(Scope.RECORD, "Whole record"), (Scope.CATEGORY, "One category")],
+        widget=forms.RadioSelect,
+    )
+    category = forms.ChoiceField(
+        label="Which category",
+        choices=[("", "Choose a category"), *RecordCategory.choices],
+        required=False,
+    )
+    message = forms.CharField(
+        label="Message to the patient",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Explain in plain words why you would like to see their record.",
+    )
+
+    def clean_mrn(self) -> str:
+        return normalise_mrn(self.cleaned_data["mrn"])
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purpose_fields(cleaned)
+        if cleaned.get("scope") == Scope.CATEGORY and not cleaned.get("category"):
+            self.add_error("category", "Choose which category you need.")
+        return cleaned
+
+
+class EmergencyAccessForm(forms.Form):
+    mrn = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    reason = forms.CharField(
+        label="Why do you need emergency access?",
+        min_length=MIN_EMERGENCY_REASON,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"At least {MIN_EMERGENCY_REASON} characters. The patient and the privacy "
+        "officer will read this.",
+    )
+
+    def clean_mrn(self) -> str:
+        return normalise_mrn(self.cleaned_data["mrn"])
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if len(reason) < MIN_EMERGENCY_REASON:
+            raise ValidationError(f"Please explain in at least {MIN_EMERGENCY_REASON} characters.")
+        return reason
+
+
+class RecordEntryForm(forms.Form):
+    category = forms.ChoiceField(choices=RecordCategory.choices)
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        max_length=20_000, required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    recorded_on = forms.DateField(label="Date", widget=DATE_INPUT)
+    sensitive = forms.BooleanField(
+        label="Sensitive (mental health, sexual health, substance use or genetics)", required=False
+    )
+    sensitivity = forms.ChoiceField(
+        label="Kind of sensitive information",
+        choices=[("", "Not sensitive"), *Sensitivity.choices],
+        required=False,
+    )
+    document = forms.FileField(
+        label="Document (PDF, PNG or JPEG)",
+        required=False,
+        help_text="Only for the Document category.",
+    )
+
+    def __init__(self, *args, categories: set[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recorded_on"].initial = timezone.localdate()
+        if categories is not None:
+            self.fields["category"].choices = [
+                (value, label) for value, label in RecordCategory.choices if value in categories
+            ]
+
+    def clean_recorded_on(self) -> dt.date:
+        day = self.cleaned_data["recorded_on"]
+        if day > timezone.localdate():
+            raise ValidationError("The date cannot be in the future.")
+        if day.year < 1900:
+            raise ValidationError("Please check the date.")
+        return day
+
+    def clean_document(self):
+        document = self.cleaned_data.get("document")
+        if document:
+            check_document(document)
+        return document
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("sensitive") and not cleaned.get("sensitivity"):
+            self.add_error("sensitivity", "Choose what kind of sensitive information this is.")
+        if cleaned.get("sensitivity") and not cleaned.get("sensitive"):
+            cleaned["sensitive"] = True
+        is_document = cleaned.get("category") == RecordCategory.DOCUMENT
+        if is_document and not cleaned.get("document"):
+            self.add_error("document", "Attach the document.")
+        if cleaned.get("document") and not is_document:
+            self.add_error("document", "Attach files only to entries of the Document category.")
+        return cleaned
+
+
+class EmergencyReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[
+            (ReviewOutcome.APPROPRIATE, "Appropriate"),
+            (ReviewOutcome.INAPPROPRIATE, "Inappropriate"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label="Note for the patient",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The patient will read this.",
+    )
