@@ -179,7 +179,9 @@ def verify_all() -> list[str]:
         patient_ids |= {int(pk) for pk in checkpoint.heads}
     from .models import AccessEvent
 
-    patient_ids |= set(AccessEvent.objects.values_list("patient_id", flat=True).distinct())
+    patient_ids |= set(
+        AccessEvent.objects.order_by().values_list("patient_id", flat=True).distinct()
+    )
     for patient_id in sorted(patient_ids):
         problem = verify_chain(patient_id)
         if problem is None and checkpoint is not None:

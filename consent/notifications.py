@@ -108,6 +108,7 @@ def recipients_with_due_digests(*, now: dt.datetime | None = None) -> list[int]:
     return list(
         Notification.objects.undelivered()
         .filter(delivery=Delivery.DIGEST, email_due_at__lte=now)
+        .order_by()
         .values_list("recipient_id", flat=True)
         .distinct()
     )

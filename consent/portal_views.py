@@ -124,7 +124,10 @@ def sharing(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 @require_http_methods(["GET", "POST"])
+@record_content_view
 def sharing_new(request: HttpRequest) -> HttpResponse:
+    """The form lists the patient's own entries by title (to share one), so showing it is a read
+    of their record and is logged like one."""
     patient = request.patient
     form = GrantForm(request.POST or None, patient=patient)
     if request.method == "POST" and form.is_valid():
@@ -150,6 +153,7 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Done. {grant.describe()}.")
             return redirect("portal:sharing")
+    read_own_record(request)
     return render(request, "consent/portal_sharing_new.html", {"form": form})
 
 
