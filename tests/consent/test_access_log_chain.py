@@ -47,8 +47,13 @@ def test_events_form_one_linear_chain_per_patient(patient, other_patient, patien
 def test_hash_covers_every_field(patient, patient_user):
     event = log_reads(patient, patient_user, 1)[0]
     original = event.hash
-    for field, value in [("purpose", "marketing"), ("actor_name", "Someone Else"),
-                         ("action", "export"), ("basis", "grant"), ("category", "lab_result")]:
+    for field, value in [
+        ("purpose", "marketing"),
+        ("actor_name", "Someone Else"),
+        ("action", "export"),
+        ("basis", "grant"),
+        ("category", "lab_result"),
+    ]:
         tampered = AccessEvent.objects.get(pk=event.pk)
         setattr(tampered, field, value)
         assert compute_hash(tampered) != original, field
@@ -120,8 +125,10 @@ def test_postgresql_trigger_refuses_update_and_delete(patient, patient_user):
     from django.db import DatabaseError, transaction
 
     event = log_reads(patient, patient_user, 1)[0]
-    for sql in ["UPDATE consent_accessevent SET purpose = 'x' WHERE id = %s",
-                "DELETE FROM consent_accessevent WHERE id = %s"]:
+    for sql in [
+        "UPDATE consent_accessevent SET purpose = 'x' WHERE id = %s",
+        "DELETE FROM consent_accessevent WHERE id = %s",
+    ]:
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             raw_sql(sql, [event.pk])
     assert verify_chain(patient.pk) is None

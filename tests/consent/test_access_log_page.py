@@ -78,9 +78,13 @@ def test_csv_download_and_formula_neutralising(client, looked_at, patient, patie
     if connection.vendor != "postgresql":
         from tests.consent.test_access_log_chain import raw_sql
 
-        raw_sql("UPDATE consent_accessevent SET actor_name = %s WHERE id = %s",
-                ["=HYPERLINK(\"http://evil\")", event.pk])
-        rows = list(csv.reader(io.StringIO(client.get("/portal/access-log/?format=csv").content.decode())))
+        raw_sql(
+            "UPDATE consent_accessevent SET actor_name = %s WHERE id = %s",
+            ['=HYPERLINK("http://evil")', event.pk],
+        )
+        rows = list(
+            csv.reader(io.StringIO(client.get("/portal/access-log/?format=csv").content.decode()))
+        )
         assert rows[1][2].startswith("'=")
 
 
@@ -105,7 +109,10 @@ def test_i_dont_recognise_this_opens_a_grievance_linked_to_the_event(
     assert "Dr A. Rivera" in form
     response = client.post(
         "/portal/feedback/concern/",
-        {"event": event.pk, "description": "I have never met this doctor <script>alert(1)</script>"},
+        {
+            "event": event.pk,
+            "description": "I have never met this doctor <script>alert(1)</script>",
+        },
     )
     assert response.status_code == 302
     grievance = Grievance.objects.get()
@@ -140,8 +147,9 @@ def test_tampered_log_shows_a_clear_warning(client, looked_at, patient, patient_
 
 
 @pytest.mark.parametrize("size", [5, 60])
-def test_query_count_is_flat(client, patient, patient_user, physician, size,
-                             django_assert_max_num_queries):
+def test_query_count_is_flat(
+    client, patient, patient_user, physician, size, django_assert_max_num_queries
+):
     from tests.consent.test_access_log_chain import log_reads
 
     log_reads(patient, physician, size)

@@ -21,8 +21,13 @@ from tests.support.records import make_entry, share
 def shared_record(patient, physician):
     entries = [
         make_entry(patient, physician, title="Hidden title HbA1c", body="Glucose body text"),
-        make_entry(patient, physician, category=RecordCategory.MEDICATION,
-                   title="Hidden title Metformin", body="Metformin body text"),
+        make_entry(
+            patient,
+            physician,
+            category=RecordCategory.MEDICATION,
+            title="Hidden title Metformin",
+            body="Metformin body text",
+        ),
     ]
     share(patient, physician, scope=Scope.RECORD)
     return entries
@@ -59,8 +64,9 @@ def test_a_look_emails_the_patient_at_once_without_health_data(
         assert secret.lower() not in everything.lower()
 
 
-def test_own_reads_do_not_notify(client, shared_record, patient_user, mailoutbox,
-                                 django_capture_on_commit_callbacks):
+def test_own_reads_do_not_notify(
+    client, shared_record, patient_user, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(patient_user)
     with django_capture_on_commit_callbacks(execute=True):
         client.get("/portal/records/")
@@ -73,7 +79,10 @@ def test_looks_within_30_minutes_become_one_notification_and_one_email(
 ):
     start = timezone.now()
     for minutes in (0, 10, 25, 29):
-        with at(start + dt.timedelta(minutes=minutes)), django_capture_on_commit_callbacks(execute=True):
+        with (
+            at(start + dt.timedelta(minutes=minutes)),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             read_record(client, physician, patient)
     notification = access_notifications(patient).get()
     assert notification.event_count == 4
@@ -82,8 +91,13 @@ def test_looks_within_30_minutes_become_one_notification_and_one_email(
 
 
 def test_a_look_after_the_window_is_a_new_notification(
-    client, shared_record, patient, physician, other_physician, mailoutbox,
-    django_capture_on_commit_callbacks
+    client,
+    shared_record,
+    patient,
+    physician,
+    other_physician,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
 ):
     share(patient, other_physician, scope=Scope.RECORD)
     start = timezone.now()
@@ -98,8 +112,14 @@ def test_a_look_after_the_window_is_a_new_notification(
 
 
 def test_digest_preference_sends_one_summary_at_digest_time(
-    client, shared_record, patient, physician, other_physician, mailoutbox,
-    django_capture_on_commit_callbacks, settings
+    client,
+    shared_record,
+    patient,
+    physician,
+    other_physician,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    settings,
 ):
     settings.ACCESS_DIGEST_HOUR = 18
     AccessAlertPreference.objects.create(patient=patient, delivery=Delivery.DIGEST)
@@ -138,7 +158,8 @@ def test_emergency_reads_are_emailed_at_once_even_with_digest(
     AccessAlertPreference.objects.create(patient=patient, delivery=Delivery.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
         services.open_emergency_access(
-            physician=other_physician, patient=patient,
+            physician=other_physician,
+            patient=patient,
             reason="Collapsed in clinic, needs allergy history now",
         )
         read_record(client, other_physician, patient)
@@ -160,7 +181,9 @@ def test_delivery_is_idempotent(patient_user, mailoutbox):
 
 def test_sweep_republishes_only_old_undelivered_notifications(patient_user, mailoutbox):
     fresh = outbox.notify(recipient=patient_user, kind="general", message="a", link="/portal/")
-    Notification.objects.filter(pk=fresh.pk).update(email_due_at=timezone.now() - dt.timedelta(minutes=5))
+    Notification.objects.filter(pk=fresh.pk).update(
+        email_due_at=timezone.now() - dt.timedelta(minutes=5)
+    )
     recent = outbox.notify(recipient=patient_user, kind="general", message="b", link="/portal/")
     assert sweep_undelivered_notifications() == 1  # eager: delivered right away
     fresh.refresh_from_db()

@@ -44,17 +44,28 @@ def all_patterns():
 
 @pytest.fixture
 def world(patient, physician, other_physician, privacy_officer, front_desk):
-    visit = make_entry(patient, physician, category=RecordCategory.VISIT_NOTE,
-                       title="SENTINEL-TITLE-VISIT", body="SENTINEL-BODY-VISIT")
-    document = make_entry(patient, physician, category=RecordCategory.DOCUMENT,
-                          title="SENTINEL-TITLE-DOC", body="SENTINEL-BODY-DOC",
-                          document=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"))
+    visit = make_entry(
+        patient,
+        physician,
+        category=RecordCategory.VISIT_NOTE,
+        title="SENTINEL-TITLE-VISIT",
+        body="SENTINEL-BODY-VISIT",
+    )
+    document = make_entry(
+        patient,
+        physician,
+        category=RecordCategory.DOCUMENT,
+        title="SENTINEL-TITLE-DOC",
+        body="SENTINEL-BODY-DOC",
+        document=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"),
+    )
     grant = share(patient, physician, scope=Scope.RECORD, include_sensitive=True)
     access_request = services.request_access(
         physician=other_physician, patient=patient, scope=Scope.RECORD, purpose="treatment"
     )
     emergency = services.open_emergency_access(
-        physician=StaffFactory(role=Role.PHYSICIAN), patient=patient,
+        physician=StaffFactory(role=Role.PHYSICIAN),
+        patient=patient,
         reason="Unconscious in the emergency department, allergies unknown",
     )
     event = AccessEvent.objects.filter(patient=patient).first()
@@ -111,16 +122,33 @@ def test_every_view_showing_record_content_logs_exactly_one_event(
                 )
                 assert written == 1, f"{url} as {viewer.email} wrote {written} events"
             else:
-                assert written == 0, f"{url} as {viewer.email} wrote {written} events for no content"
+                assert written == 0, (
+                    f"{url} as {viewer.email} wrote {written} events for no content"
+                )
     # The walk really exercised the content views of patients and physicians.
-    assert {"records", "record_entry", "record_document", "patient_record", "patient_entry",
-            "patient_document"} <= content_views
+    assert {
+        "records",
+        "record_entry",
+        "record_document",
+        "patient_record",
+        "patient_entry",
+        "patient_document",
+    } <= content_views
 
 
 def test_marked_views_are_exactly_the_content_views():
-    marked = {cb.__name__ for _route, cb in all_patterns() if getattr(cb, "shows_record_content", False)}
-    assert marked == {"records", "record_entry", "record_document", "patient_record",
-                      "patient_entry", "patient_document", "sharing_new"}
+    marked = {
+        cb.__name__ for _route, cb in all_patterns() if getattr(cb, "shows_record_content", False)
+    }
+    assert marked == {
+        "records",
+        "record_entry",
+        "record_document",
+        "patient_record",
+        "patient_entry",
+        "patient_document",
+        "sharing_new",
+    }
 
 
 def test_denied_requests_write_no_event(client, world, other_patient_user, other_physician):
@@ -130,7 +158,10 @@ def test_denied_requests_write_no_event(client, world, other_patient_user, other
         (other_patient_user, f"/portal/records/{ids['entry_id']}/document/"),
         (other_physician, f"/staff/patients/{ids['patient_id']}/"),
         (other_physician, f"/staff/patients/{ids['patient_id']}/entries/{ids['entry_id']}/"),
-        (other_physician, f"/staff/patients/{ids['patient_id']}/entries/{ids['entry_id']}/document/"),
+        (
+            other_physician,
+            f"/staff/patients/{ids['patient_id']}/entries/{ids['entry_id']}/document/",
+        ),
     ]
     before = AccessEvent.objects.count()
     for viewer, url in denied:
@@ -139,13 +170,18 @@ def test_denied_requests_write_no_event(client, world, other_patient_user, other
     assert AccessEvent.objects.count() == before
 
 
-def test_one_event_per_read_with_what_who_and_basis(client, world, patient, physician, patient_user):
+def test_one_event_per_read_with_what_who_and_basis(
+    client, world, patient, physician, patient_user
+):
     ids = world["ids"]
     client.force_login(physician)
     client.get(f"/staff/patients/{ids['patient_id']}/entries/{ids['entry_id']}/document/")
     event = AccessEvent.objects.filter(patient=patient).order_by("-sequence").first()
     assert (event.actor, event.actor_role, event.action, event.target) == (
-        physician, "physician", "download", "document"
+        physician,
+        "physician",
+        "download",
+        "document",
     )
     assert event.entry_id == ids["entry_id"]
     assert event.basis == "grant" and event.grant_id == ids["grant_id"]
@@ -155,7 +191,10 @@ def test_one_event_per_read_with_what_who_and_basis(client, world, patient, phys
     client.get("/portal/records/?category=visit_note")
     event = AccessEvent.objects.filter(patient=patient).order_by("-sequence").first()
     assert (event.actor, event.basis, event.target, event.category) == (
-        patient_user, "self", "category", "visit_note"
+        patient_user,
+        "self",
+        "category",
+        "visit_note",
     )
 
 

@@ -12,8 +12,17 @@ from patients.models import RecordCategory
 from patients.records import create_record_entry
 
 
-def make_entry(patient, author, *, category=RecordCategory.LAB_RESULT, title="HbA1c result",
-               body="HbA1c 6.1 percent", sensitive=False, days_ago=1, document=None):
+def make_entry(
+    patient,
+    author,
+    *,
+    category=RecordCategory.LAB_RESULT,
+    title="HbA1c result",
+    body="HbA1c 6.1 percent",
+    sensitive=False,
+    days_ago=1,
+    document=None,
+):
     return create_record_entry(
         patient=patient,
         author=author,
@@ -27,8 +36,9 @@ def make_entry(patient, author, *, category=RecordCategory.LAB_RESULT, title="Hb
     )
 
 
-def share(patient, physician=None, *, team=None, scope=Scope.RECORD, purpose=Purpose.TREATMENT,
-          **kwargs):
+def share(
+    patient, physician=None, *, team=None, scope=Scope.RECORD, purpose=Purpose.TREATMENT, **kwargs
+):
     return services.grant_consent(
         patient=patient,
         recorded_by=patient.user or physician,
