@@ -1,4 +1,4 @@
-"""The hash chain: one linear chain per patient; any change or removal is found at the right link."""
+"""The hash chain: one linear chain per patient; a change or removal is found at its link."""
 
 from __future__ import annotations
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
+
 from consent import integrity
 from consent.audit import GENESIS_HASH, compute_hash, verify_chain
 from consent.models import AccessChainHead, AccessEvent, AccessLogCheckpoint
@@ -73,7 +76,7 @@ def test_forged_checkpoint_signature_is_refused(patient, patient_user):
     checkpoint = integrity.create_checkpoint()
     raw_sql(
         "UPDATE consent_accesslogcheckpoint SET heads=%s WHERE id=%s",
-        ['{"%d": [1, "%s"]}' % (patient.pk, "0" * 64), checkpoint.pk],
+        [json.dumps({str(patient.pk): [1, "0" * 64]}), checkpoint.pk],
     )
     checkpoint = AccessLogCheckpoint.objects.get(pk=checkpoint.pk)
     assert not integrity.checkpoint_signature_valid(checkpoint)
