@@ -6,4 +6,9 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic setup"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import signals  # noqa: F401
+        from .roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, dispatch_uid="rapport_ensure_role_groups")

@@ -1,15 +1,70 @@
 """Role groups and the model permissions each role holds.
 
 Groups are created and given their permissions by data migrations (see `clinic/migrations`), which
-call `grant_role_permissions` with historical models. Object-level access to health data never
-comes from these model permissions: it comes from consent grants (see `consent/`).
+call `grant_role_permissions` with historical models. After every `migrate` (and every `flush`,
+which tests use) `ensure_role_groups` also makes sure each group exists with at least the
+permissions in `ROLE_PERMISSIONS`. Object-level access to health data never comes from these
+model permissions: it comes from consent grants (see `consent/`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "patient": [],
+    "front_desk": [
+        "clinic.use_staff_area",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.view_patient",
+    ],
+    "physician": ["clinic.use_staff_area"],
+    "privacy_officer": ["clinic.use_staff_area"],
+    "admin": [
+        "clinic.use_staff_area",
+        "clinic.add_site",
+        "clinic.change_site",
+        "clinic.view_site",
+        "clinic.add_staffprofile",
+        "clinic.change_staffprofile",
+        "clinic.view_staffprofile",
+        "clinic.add_user",
+        "clinic.change_user",
+        "clinic.view_user",
+        "auth.view_group",
+        "patients.view_patient",
+        "consent.view_consentgrant",
+        "consent.view_emergencyaccess",
+        "consent.view_accessevent",
+        "consent.view_careteam",
+        "consent.add_careteam",
+        "consent.change_careteam",
+    ],
+}
+
+
+def ensure_role_groups(sender=None, apps=global_apps, using="default", **kwargs) -> None:
+    """post_migrate receiver: every role group exists and holds its permissions (those whose
+    models exist yet; the signal fires once per app)."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.add(*wanted)
 
 
 def grant_role_permissions(apps: Any, grants: dict[str, list[str]]) -> None:

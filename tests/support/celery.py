@@ -6,15 +6,18 @@ import contextlib
 from collections.abc import Iterator
 
 from celery.contrib.testing.worker import start_worker
+from kombu import pools
 
 from clinic.celery import app
 
 
 def _reset_connections() -> None:
+    """Forget every cached broker connection and producer pool (kombu keeps global ones)."""
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,118 @@
+"""Access notifications through a real Redis and real Celery workers: delivered, never lost when
+Redis is down at access time, never sent twice when a worker dies mid-delivery."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from consent.models import Notification, NotificationKind, Scope
+from consent.tasks import deliver_notification, sweep_undelivered_notifications
+from tests.support import celery as celery_support
+from tests.support import processes
+from tests.support.records import make_entry, share
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def consented(patient, physician):
+    make_entry(patient, physician, title="Private title", body="Private body")
+    share(patient, physician, scope=Scope.RECORD)
+    return patient
+
+
+def access_notification(patient) -> Notification:
+    return Notification.objects.get(recipient=patient.user, kind=NotificationKind.RECORD_ACCESS)
+
+
+def test_an_access_produces_a_delivered_email(client, redis, consented, physician):
+    with celery_support.broker(redis.url), celery_support.worker():
+        client.force_login(physician)
+        assert client.get(f"/staff/patients/{consented.pk}/").status_code == 200
+        assert wait_for(lambda: len(mail.outbox) == 1)
+    assert access_notification(consented).email_sent_at is not None
+    email = mail.outbox[0]
+    assert email.to == [consented.user.email]
+    assert "Dr A. Rivera viewed your record" in email.body
+    assert "Private" not in email.body
+
+
+def test_redis_down_at_access_time_still_serves_the_page_and_delivers_later(
+    client, redis, consented, physician
+):
+    with celery_support.broker(redis.url):
+        redis.stop()
+        client.force_login(physician)
+        started = time.monotonic()
+        response = client.get(f"/staff/patients/{consented.pk}/")
+        assert response.status_code == 200
+        assert time.monotonic() - started < 10  # publishing gave up quickly
+        notification = access_notification(consented)
+        assert notification.email_sent_at is None
+        assert mail.outbox == []
+
+        redis.start()
+        with celery_support.worker():
+            later = timezone.now() + dt.timedelta(minutes=2)
+            with mock.patch("django.utils.timezone.now", return_value=later):
+                assert sweep_undelivered_notifications() == 1
+            assert wait_for(lambda: len(mail.outbox) == 1)
+    notification.refresh_from_db()
+    assert notification.email_sent_at is not None
+
+
+def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consented, physician):
+    email_dir = Path(tempfile.mkdtemp(prefix="rapport-mail-"))
+
+    def sent_emails() -> list[Path]:
+        return [p for p in email_dir.iterdir() if p.suffix == ".log"]
+
+    def started_sends() -> list[Path]:
+        return list(email_dir.glob("started-*.marker"))
+
+    with celery_support.broker(redis.url):
+        slow = processes.start_worker(redis_url=redis.url, email_dir=str(email_dir), email_delay=60)
+        try:
+            client.force_login(physician)
+            assert client.get(f"/staff/patients/{consented.pk}/").status_code == 200
+            assert wait_for(lambda: started_sends(), timeout=60), "the worker never started sending"
+        finally:
+            processes.kill(slow)  # dies in the middle of talking to the mail server
+        notification = access_notification(consented)
+        assert notification.email_sent_at is None
+        assert sent_emails() == []
+
+        healthy = processes.start_worker(redis_url=redis.url, email_dir=str(email_dir))
+        try:
+            later = timezone.now() + dt.timedelta(minutes=2)
+            with mock.patch("django.utils.timezone.now", return_value=later):
+                assert sweep_undelivered_notifications() == 1
+            assert wait_for(lambda: len(sent_emails()) == 1, timeout=60)
+            # The dead worker's message comes back eventually (acks_late): it must not resend.
+            deliver_notification.delay(notification.pk)
+            deliver_notification.delay(notification.pk)
+            assert wait_for(lambda: redis.client().llen("celery") == 0, timeout=30)
+            time.sleep(1)  # let the worker finish the last message it took
+        finally:
+            processes.stop(healthy)
+    notification.refresh_from_db()
+    assert notification.email_sent_at is not None
+    assert len(sent_emails()) == 1
+    assert "Dr A. Rivera viewed your record" in sent_emails()[0].read_text()
