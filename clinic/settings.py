@@ -211,6 +211,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "clinic.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "send-pending-onboarding-emails": {
+        "task": "patients.tasks.send_pending_onboarding_emails",
+        "schedule": 300.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------
