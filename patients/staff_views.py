@@ -90,12 +90,12 @@ def day_view(request: HttpRequest) -> HttpResponse:
 def patient_search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
     patients: list[Patient] = []
-    searched = False
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
-        searched = True
-        patients = list(Patient.objects.search(form.cleaned_data["q"]).for_front_desk()[:50])
-    else:
+    searched = form.is_bound
+    if not form.is_bound:
         patients = list(Patient.objects.for_front_desk().order_by("-created_at", "-id")[:20])
+    elif form.is_valid():
+        query = form.cleaned_data["q"]
+        patients = list(Patient.objects.search(query).for_front_desk()[:50]) if query else []
     return render(
         request,
         "patients/staff/patient_search.html",

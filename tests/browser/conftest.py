@@ -58,3 +58,15 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _role_groups(transactional_db):
+    """Each live-server test flushes the database when it ends, the role groups made by a data
+    migration included; put them back so the next browser test can create accounts."""
+    from django.contrib.auth.models import Group
+
+    from clinic.models import Role
+
+    for role in Role:
+        Group.objects.get_or_create(name=role)
