@@ -66,9 +66,8 @@ def portal_steps(patient: Patient) -> list[dict]:
         entry = entries.get(item)
         done = entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED
         if done:
-            hint = (
-                f"We went through this together on {timezone.localtime(entry.recorded_at):%-d %B}."
-            )
+            when = timezone.localtime(entry.recorded_at)
+            hint = f"We went through this together on {when.day} {when:%B}."
         elif entry is not None:
             hint = "You chose to skip this at your visit. Have a look when you are ready."
         else:

@@ -542,7 +542,8 @@ def deliver_onboarding_email(*, email_id: int) -> str:
     from .emails import build_visit_email
 
     email = (
-        OnboardingEmail.objects.select_for_update()
+        # Lock only the outbox row (PostgreSQL refuses FOR UPDATE across the outer join).
+        OnboardingEmail.objects.select_for_update(of=("self",))
         .select_related("visit__patient", "visit__site", "visit__staff_member__staff_profile")
         .filter(pk=email_id)
         .first()
@@ -551,7 +552,9 @@ def deliver_onboarding_email(*, email_id: int) -> str:
         return "missing"
     if email.sent_at is not None or email.skipped_at is not None:
         return "done"
-    if email.visit.status not in _EMAIL_STILL_TRUE[email.kind]:
+    # A later email about the same visit tells the current state; this one would only confuse.
+    superseded = email.visit.emails.filter(pk__gt=email.pk).exists()
+    if superseded or email.visit.status not in _EMAIL_STILL_TRUE[email.kind]:
         email.skipped_at = timezone.now()
         email.save(update_fields=["skipped_at"])
         return "skipped"

@@ -315,12 +315,24 @@ def test_an_invitation_for_a_visit_cancelled_since_is_not_sent(db, front_desk):
 
 
 def test_the_sweep_sends_what_was_never_published(db, front_desk):
-    visit = OnboardingVisitFactory(staff_member=front_desk)
     lost = OnboardingEmail.objects.create(
-        visit=visit, kind=EmailKind.INVITATION, created_at=timezone.now() - timedelta(minutes=10)
+        visit=OnboardingVisitFactory(staff_member=front_desk),
+        kind=EmailKind.INVITATION,
+        created_at=timezone.now() - timedelta(minutes=10),
     )
-    fresh = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.INVITATION)
+    fresh = OnboardingEmail.objects.create(
+        visit=OnboardingVisitFactory(staff_member=front_desk), kind=EmailKind.INVITATION
+    )
     assert send_pending_onboarding_emails() == 1
     lost.refresh_from_db(), fresh.refresh_from_db()
     assert lost.sent_at is not None and fresh.sent_at is None
+    assert len(mail.outbox) == 1
+
+
+def test_an_email_superseded_by_a_later_one_is_not_sent(db, front_desk):
+    visit = OnboardingVisitFactory(staff_member=front_desk)
+    invitation = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.INVITATION)
+    moved = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.RESCHEDULED)
+    assert send_onboarding_email(moved.pk) == "sent"
+    assert send_onboarding_email(invitation.pk) == "skipped"
     assert len(mail.outbox) == 1

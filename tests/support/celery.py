@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterator
 
 from celery.contrib.testing.worker import start_worker
+from kombu import pools
 
 from clinic.celery import app
 
@@ -15,6 +16,9 @@ def _reset_connections() -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools in a global registry keyed by the connection; without this a
+    # second test against the same broker URL gets the pool closed above ("closed pool").
+    pools.reset()
 
 
 @contextlib.contextmanager
