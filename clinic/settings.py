@@ -226,6 +226,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
     },
+    "send-pending-onboarding-emails": {
+        "task": "patients.tasks.send_pending_onboarding_emails",
+        "schedule": 300.0,
+    },
 }
 
 # --- Consent and records -------------------------------------------------------------------------

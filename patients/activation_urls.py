@@ -1,3 +1,11 @@
-"""URLs of this app's part of the site; see clinic/urls.py for where they are mounted."""
+"""/activate/ (a stable URL, printed on handouts): top-level names."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import activation_views
+
+urlpatterns = [
+    path("", activation_views.activate, name="activate"),
+    path("account/", activation_views.activate_account, name="activate_account"),
+    path("done/", activation_views.activate_done, name="activate_done"),
+]

@@ -1,3 +1,22 @@
-"""URLs of this app's part of the site; see clinic/urls.py for where they are mounted."""
+"""/staff/onboarding/: names live in the flat `staff` namespace (e.g. `staff:onboarding`)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import staff_views as views
+
+urlpatterns = [
+    path("", views.day_view, name="onboarding"),
+    path("patients/", views.patient_search, name="onboarding_patients"),
+    path("patients/new/", views.patient_create, name="onboarding_patient_create"),
+    path("patients/<int:pk>/", views.patient_detail, name="onboarding_patient"),
+    path("patients/<int:pk>/schedule/", views.schedule, name="onboarding_schedule"),
+    path("visits/<int:pk>/", views.visit_detail, name="onboarding_visit"),
+    path("visits/<int:pk>/check-in/", views.visit_check_in, name="onboarding_check_in"),
+    path("visits/<int:pk>/identity/", views.visit_identity, name="onboarding_identity"),
+    path("visits/<int:pk>/code/", views.visit_issue_code, name="onboarding_issue_code"),
+    path("visits/<int:pk>/checklist/", views.visit_checklist, name="onboarding_checklist"),
+    path("visits/<int:pk>/complete/", views.visit_complete, name="onboarding_complete"),
+    path("visits/<int:pk>/reschedule/", views.visit_reschedule, name="onboarding_reschedule"),
+    path("visits/<int:pk>/cancel/", views.visit_cancel, name="onboarding_cancel"),
+    path("visits/<int:pk>/no-show/", views.visit_no_show, name="onboarding_no_show"),
+]

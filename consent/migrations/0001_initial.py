@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('patients', '0002_record_entries'),
+        ('patients', '0004_record_entries'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('consent', '0001_initial'),
-        ('patients', '0002_record_entries'),
+        ('patients', '0004_record_entries'),
     ]
 
     operations = [

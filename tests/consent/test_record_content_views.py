@@ -23,6 +23,7 @@ from consent.access import MissingAccessEvent, record_content_view
 from consent.models import AccessEvent, Scope
 from patients.models import RecordCategory
 from tests.factories import StaffFactory
+from tests.factories.onboarding import OnboardingVisitFactory
 from tests.support.records import make_entry, share
 
 PDF = b"%PDF-1.4\nSENTINEL-DOCUMENT-BYTES\n%%EOF\n"
@@ -69,7 +70,10 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         reason="Unconscious in the emergency department, allergies unknown",
     )
     event = AccessEvent.objects.filter(patient=patient).first()
+    visit = OnboardingVisitFactory(patient=patient, site=patient.site, staff_member=front_desk)
     ids = {
+        "patients/<int:pk>": patient.pk,
+        "visits/<int:pk>": visit.pk,
         "patient_id": patient.pk,
         "entry_id": document.pk,
         "grant_id": grant.pk,
@@ -88,6 +92,8 @@ def concrete_urls(ids: dict) -> list[tuple[str, object]]:
     for route, callback in all_patterns():
         if route.startswith(SKIP_PREFIXES):
             continue
+        for prefix in ("patients/<int:pk>", "visits/<int:pk>"):  # generic pk: by its resource
+            route = route.replace(prefix, prefix.split("/")[0] + f"/{ids[prefix]}")
         params = re.findall(r"<(?:\w+:)?(\w+)>", route)
         unknown = [p for p in params if p not in ids]
         assert not unknown, f"add an id for {unknown} in {route} to this test's world"

@@ -8,4 +8,5 @@ from .clinic import (  # noqa: F401
     UserFactory,
     add_totp,
 )
+from .onboarding import OnboardingVisitFactory  # noqa: F401
 from .patients import PatientFactory, PatientUserFactory  # noqa: F401

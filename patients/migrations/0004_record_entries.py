@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ('patients', '0003_onboarding_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,81 @@
+"""What onboarding adds to the navigation, the staff home and the patient's first steps."""
+
+from __future__ import annotations
+
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+
+from .access import ONBOARDING_ROLES
+from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient
+
+NAV_ITEMS = [(10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES)]
+
+# Where each item of the tools introduction lives in the portal: the stable URLs of DESIGN.md.
+# Signing in and two-step verification is shown by the portal home itself.
+PORTAL_PLACES: dict[str, tuple[str, str]] = {
+    ChecklistItem.SHARING: ("Review who can see your record", "/portal/sharing/"),
+    ChecklistItem.ACCESS_LOG: (
+        "Look at your access log and choose your notifications",
+        "/portal/access-log/",
+    ),
+    ChecklistItem.EDUCATION: ("Browse the education library", "/portal/education/"),
+    ChecklistItem.FEEDBACK: ("Give feedback or raise a concern", "/portal/feedback/"),
+    ChecklistItem.EXPORT: ("Download a copy of your data", "/portal/export/fhir/"),
+}
+
+
+def _exists(path: str) -> bool:
+    """Only link to portal pages that exist (some arrive with later features)."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def staff_steps(user) -> list[dict]:
+    if user.role not in ONBOARDING_ROLES:
+        return []
+    still_to_see = OnboardingVisit.objects.on_day(timezone.localdate()).open().count()
+    return [
+        {
+            "label": "See today's onboarding visits",
+            "url": reverse("staff:onboarding"),
+            "hint": f"{still_to_see} still to see today" if still_to_see else "none left today",
+        },
+        {"label": "Register a new patient", "url": reverse("staff:onboarding_patient_create")},
+        {
+            "label": "Find a patient and book their first visit",
+            "url": reverse("staff:onboarding_patients"),
+        },
+    ]
+
+
+def portal_steps(patient: Patient) -> list[dict]:
+    """The tools introduction from the patient's visit, as links into the portal. An item shown
+    at the visit counts as done; one the patient declined is still to do."""
+    visit = (
+        patient.onboarding_visits.completed()
+        .prefetch_related("checklist_items")
+        .order_by("-completed_at")
+        .first()
+    )
+    entries = {entry.item: entry for entry in visit.checklist_items.all()} if visit else {}
+    steps = []
+    for item, (label, path) in PORTAL_PLACES.items():
+        entry = entries.get(item)
+        done = entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED
+        if done:
+            when = timezone.localtime(entry.recorded_at)
+            hint = f"We went through this together on {when.day} {when:%B}."
+        elif entry is not None:
+            hint = "You chose to skip this at your visit. Have a look when you are ready."
+        else:
+            hint = ""
+        available = _exists(path)
+        if not available:
+            hint = (hint + " Coming soon to your portal.").strip()
+        steps.append(
+            {"label": label, "url": path if available else None, "done": done, "hint": hint}
+        )
+    return steps

@@ -1,0 +1,167 @@
+"""The tools introduction: ticked in person, stamped, complete only when all is recorded; and the
+portal's "Your first steps" built from it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from clinic.models import Role
+from patients import services
+from patients.models import ChecklistItem, ChecklistOutcome, OnboardingChecklistEntry, VisitStatus
+from tests.factories import PatientUserFactory, StaffFactory
+from tests.factories.onboarding import (
+    OnboardingVisitFactory,
+    checked_in,
+    completed,
+    identity_verified,
+    tick_everything,
+)
+
+
+def checklist_url(visit) -> str:
+    return f"/staff/onboarding/visits/{visit.pk}/checklist/"
+
+
+def test_each_tick_is_stamped_with_the_staff_member_and_time(desk, front_desk):
+    visit = checked_in(OnboardingVisitFactory())
+    response = desk.post(checklist_url(visit), {"item": "sharing", "outcome": "explained"})
+    assert response.status_code == 302
+    entry = OnboardingChecklistEntry.objects.get(visit=visit, item=ChecklistItem.SHARING)
+    assert entry.outcome == ChecklistOutcome.EXPLAINED
+    assert entry.recorded_by == front_desk and entry.recorded_at
+    page = desk.get(f"/staff/onboarding/visits/{visit.pk}/").content.decode()
+    assert "Shown and explained</span>, Sam Okafor" in page
+
+
+def test_a_tick_can_be_changed_to_declined_and_cleared(desk, front_desk):
+    visit = checked_in(OnboardingVisitFactory())
+    colleague = StaffFactory(role=Role.FRONT_DESK, display_name="Kim Lee")
+    services.record_checklist_item(visit=visit, item="export", outcome="explained", by=colleague)
+    desk.post(checklist_url(visit), {"item": "export", "outcome": "declined"})
+    entry = OnboardingChecklistEntry.objects.get(visit=visit, item="export")
+    assert entry.outcome == ChecklistOutcome.DECLINED and entry.recorded_by == front_desk
+    desk.post(checklist_url(visit), {"item": "export", "outcome": "clear"})
+    assert not OnboardingChecklistEntry.objects.filter(visit=visit).exists()
+
+
+def test_an_unknown_item_or_outcome_changes_nothing(desk):
+    visit = checked_in(OnboardingVisitFactory())
+    for data in (
+        {"item": "records", "outcome": "explained"},
+        {"item": "sharing", "outcome": "<script>alert(1)</script>"},
+        {"item": "x" * 10_000, "outcome": "declined"},
+        {},
+    ):
+        response = desk.post(checklist_url(visit), data, follow=True)
+        assert response.status_code == 200
+        assert "nothing was changed" in response.content.decode()
+    assert not OnboardingChecklistEntry.objects.exists()
+
+
+def test_the_checklist_is_only_for_a_patient_who_is_checked_in(desk):
+    visit = OnboardingVisitFactory()
+    desk.post(checklist_url(visit), {"item": "sharing", "outcome": "explained"})
+    assert not OnboardingChecklistEntry.objects.exists()
+
+
+def test_a_visit_is_not_complete_without_every_item(desk):
+    visit = identity_verified(OnboardingVisitFactory())
+    for item in list(ChecklistItem)[:-1]:
+        services.record_checklist_item(
+            visit=visit, item=item, outcome="explained", by=visit.staff_member
+        )
+    response = desk.post(f"/staff/onboarding/visits/{visit.pk}/complete/", follow=True)
+    assert "Downloading your data" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.CHECKED_IN
+
+
+def test_a_visit_is_not_complete_without_the_identity_check(db):
+    visit = checked_in(OnboardingVisitFactory())
+    tick_everything(visit)
+    with pytest.raises(ValidationError, match="identity check"):
+        services.complete_visit(visit=visit, by=visit.staff_member)
+
+
+def test_declined_items_count_as_recorded(desk, front_desk):
+    visit = identity_verified(OnboardingVisitFactory())
+    for item in ChecklistItem:
+        services.record_checklist_item(visit=visit, item=item, outcome="declined", by=front_desk)
+    response = desk.post(f"/staff/onboarding/visits/{visit.pk}/complete/")
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.COMPLETED and visit.completed_by == front_desk
+
+
+def test_the_checklist_is_locked_once_the_visit_is_complete(db):
+    visit = completed(OnboardingVisitFactory())
+    with pytest.raises(ValidationError):
+        services.record_checklist_item(
+            visit=visit, item="sharing", outcome=None, by=visit.staff_member
+        )
+    assert visit.checklist_items.count() == len(ChecklistItem)
+
+
+def test_the_portal_shows_the_visit_checklist_as_first_steps(client, db):
+    user = PatientUserFactory()
+    visit = identity_verified(OnboardingVisitFactory(patient=user.patient))
+    for item in ChecklistItem:
+        outcome = "declined" if item == ChecklistItem.EXPORT else "explained"
+        services.record_checklist_item(
+            visit=visit, item=item, outcome=outcome, by=visit.staff_member
+        )
+    services.complete_visit(visit=visit, by=visit.staff_member)
+
+    client.force_login(user)
+    page = client.get("/portal/").content.decode()
+    assert "Your first steps" in page
+    assert "Set up two-step verification" in page
+    for label in (
+        "Review who can see your record",
+        "Look at your access log",
+        "Browse the education library",
+        "Give feedback or raise a concern",
+        "Download a copy of your data",
+    ):
+        assert label in page
+    assert "We went through this together" in page
+    assert "You chose to skip this at your visit" in page
+
+
+def test_first_steps_link_only_to_portal_pages_that_exist(client, db):
+    from django.urls import Resolver404, resolve
+
+    user = PatientUserFactory()
+    completed(OnboardingVisitFactory(patient=user.patient))
+    client.force_login(user)
+    page = client.get("/portal/").content.decode()
+    for path in (
+        "/portal/sharing/",
+        "/portal/access-log/",
+        "/portal/education/",
+        "/portal/feedback/",
+        "/portal/export/fhir/",
+    ):
+        try:
+            resolve(path)
+            exists = True
+        except Resolver404:
+            exists = False
+        assert (f'href="{path}"' in page) == exists
+
+
+def test_first_steps_say_done_or_to_do(db):
+    from patients.navigation import portal_steps
+
+    user = PatientUserFactory()
+    visit = identity_verified(OnboardingVisitFactory(patient=user.patient))
+    for item in ChecklistItem:
+        outcome = "declined" if item == ChecklistItem.SHARING else "explained"
+        services.record_checklist_item(
+            visit=visit, item=item, outcome=outcome, by=visit.staff_member
+        )
+    services.complete_visit(visit=visit, by=visit.staff_member)
+    steps = {step["label"]: step["done"] for step in portal_steps(user.patient)}
+    assert steps["Review who can see your record"] is False
+    assert steps["Browse the education library"] is True
