@@ -339,3 +339,39 @@ class EmergencyReviewForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="The patient will read this.",
     )
+
+
+class InitialConsentForm(PurposeMixin):
+    """The patient's sharing choice, told to the front desk at the face-to-face visit."""
+
+    physician = forms.ModelChoiceField(
+        label="Share with", queryset=User.objects.none(), empty_label="Choose a physician"
+    )
+    scope = forms.ChoiceField(
+        label="What to share",
+        choices=[(Scope.RECORD, "Whole record"), (Scope.CATEGORY, "One category")],
+        widget=forms.RadioSelect,
+        initial=Scope.RECORD,
+    )
+    category = forms.ChoiceField(
+        label="Which category",
+        choices=[("", "Choose a category"), *RecordCategory.choices],
+        required=False,
+    )
+    include_sensitive = forms.BooleanField(
+        label="Include sensitive entries (only if the patient asked for it)", required=False
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["physician"].queryset = physicians()
+        self.fields["physician"].label_from_instance = _physician_label
+        self.fields["physician"].initial = patient.primary_physician_id
+        self.fields["purpose"].initial = Purpose.TREATMENT
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.clean_purpose_fields(cleaned)
+        if cleaned.get("scope") == Scope.CATEGORY and not cleaned.get("category"):
+            self.add_error("category", "Choose which category to share.")
+        return cleaned

@@ -226,6 +226,14 @@ def _render_visit(
     status: int = 200,
 ) -> HttpResponse:
     codes = list(ActivationCode.objects.filter(patient=visit.patient).order_by("-issued_at")[:5])
+    from consent.models import ConsentGrant, GivenVia
+
+    in_person_grants = [
+        grant.describe()
+        for grant in ConsentGrant.objects.filter(
+            patient=visit.patient, given_via=GivenVia.IN_PERSON
+        ).with_people()
+    ]
     return render(
         request,
         "patients/staff/visit.html",
@@ -233,6 +241,7 @@ def _render_visit(
             "visit": visit,
             "patient": visit.patient,
             "checklist": visit.checklist(),
+            "in_person_grants": in_person_grants,
             "missing": visit.missing_for_completion(),
             "identity_form": identity_form or IdentityCheckForm(),
             "issue_token": uuid.uuid4(),
