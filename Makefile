@@ -32,6 +32,10 @@ test: $(VENV)/.installed-dev system-deps-test
 test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest
 
+## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
+bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres
+	env -u REDIS_URL scripts/with-postgres.sh $(PY) -m bench.run
+
 ## lint: ruff (lint and format check) and djLint on the templates
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -57,6 +57,10 @@ def compute_hash(event: AccessEvent) -> str:
 
 
 def _locked_head(patient_id: int) -> AccessChainHead:
+    head = AccessChainHead.objects.select_for_update().filter(patient_id=patient_id).first()
+    if head is not None:
+        return head
+    # First event of this chain: create the head; a concurrent creator makes this a no-op.
     AccessChainHead.objects.bulk_create(
         [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
         ignore_conflicts=True,

@@ -33,13 +33,15 @@ def _can_hold_access(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_clinic_staff)
 
 
-def _guardian_entry_ids(user) -> tuple[QuerySet, QuerySet]:
+def _guardian_rows(user) -> tuple[QuerySet, QuerySet]:
+    """Correlated with an outer RecordEntry: an index lookup per candidate entry, rather than the
+    whole list of a busy physician's permissions."""
     direct = RecordEntryUserObjectPermission.objects.filter(
-        user=user, permission__codename=VIEW_ENTRY
-    ).values("content_object_id")
+        content_object_id=OuterRef("pk"), user=user, permission__codename=VIEW_ENTRY
+    )
     via_team = RecordEntryGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=VIEW_ENTRY
-    ).values("content_object_id")
+        content_object_id=OuterRef("pk"), group__user=user, permission__codename=VIEW_ENTRY
+    )
     return direct, via_team
 
 
@@ -71,9 +73,9 @@ def filter_visible_entries(
     if not _can_hold_access(user):
         return entries.none()
     now = now or timezone.now()
-    direct, via_team = _guardian_entry_ids(user)
+    direct, via_team = _guardian_rows(user)
     covers_plain, covers_sensitive = covering_grants(user, now)
-    by_consent = (Q(pk__in=direct) | Q(pk__in=via_team)) & (
+    by_consent = (Exists(direct) | Exists(via_team)) & (
         Q(sensitive=False, _covered_plain=True) | Q(sensitive=True, _covered_sensitive=True)
     )
     return entries.annotate(

@@ -1,0 +1,362 @@
+"""Rapport's benchmarks (`make bench`): run against a throw-away PostgreSQL cluster.
+
+Figures, compared with the targets in DESIGN.md:
+1. audit appends per second: one writer; eight writer processes on one patient's chain (the worst
+   case: they all wait for the same head); eight writers on eight patients;
+2. 10,000 access events -> every notification email delivered by one real Celery worker, with
+   Redis restarted half-way through the run (nothing may be lost);
+3. with 10k patients, 100k record entries and 1M access events: the access-log page p50, and a
+   consented record view (consent check + audit append) against a bare view of the same row.
+
+Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run). Results are printed and written
+to bench/results/latest.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import Group, Permission  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from clinic.models import Role, Site, User  # noqa: E402
+from clinic.services import create_staff_member  # noqa: E402
+from consent import notifications  # noqa: E402
+from consent.access import StaffAccess  # noqa: E402
+from consent.access_notifications import notify_patient_of_access  # noqa: E402
+from consent.audit import GENESIS_HASH, append_event, compute_hash, verify_chain  # noqa: E402
+from consent.models import (  # noqa: E402
+    AccessAction,
+    AccessBasis,
+    AccessChainHead,
+    AccessEvent,
+    AccessTarget,
+    ConsentGrant,
+    GivenVia,
+    Notification,
+    Purpose,
+    RecordEntryUserObjectPermission,
+    Scope,
+)
+from consent.staff_views import patient_entry  # noqa: E402
+from patients.models import Patient, RecordCategory, RecordEntry  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+PATIENTS = int(10_000 * SCALE)
+ENTRIES_PER_PATIENT = 10
+EVENTS_PER_PATIENT = 100
+DELIVERY_EVENTS = int(10_000 * SCALE)
+
+results: list[tuple[str, str, str]] = []
+
+
+def report(name: str, value: str, target: str) -> None:
+    results.append((name, value, target))
+    print(f"  {name}: {value}   (target: {target})", flush=True)
+
+
+def timed(label: str):
+    class Timer:
+        def __enter__(self):
+            self.start = time.perf_counter()
+            print(f"- {label} ...", flush=True)
+            return self
+
+        def __exit__(self, *exc):
+            self.seconds = time.perf_counter() - self.start
+            print(f"  done in {self.seconds:.1f} s", flush=True)
+
+    return Timer()
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def build_world() -> dict:
+    site = Site.objects.create(name="Bench Site", address="1 Bench Road")
+    physician = create_staff_member(
+        email="bench.physician@rapport.example", password=None, role=Role.PHYSICIAN,
+        display_name="Dr B. Bench", site=site,
+    )
+    password_hash = User(email="x@example.org")
+    password_hash.set_password("bench passphrase that is long")
+    with timed(f"creating {PATIENTS:,} patients with accounts"):
+        users = User.objects.bulk_create(
+            [User(email=f"patient{i}@bench.example", password=password_hash.password)
+             for i in range(PATIENTS)],
+            batch_size=5000,
+        )
+        patient_group = Group.objects.get(name=Role.PATIENT)
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=u.pk, group_id=patient_group.pk) for u in users],
+            batch_size=5000,
+        )
+        patients = Patient.objects.bulk_create(
+            [Patient(legal_name=f"Bench Patient {i}", date_of_birth=dt.date(1980, 1, 1),
+                     email=u.email, site=site, user=u) for i, u in enumerate(users)],
+            batch_size=5000,
+        )
+    categories = list(RecordCategory.values)
+    today = timezone.localdate()
+    with timed(f"creating {PATIENTS * ENTRIES_PER_PATIENT:,} record entries"):
+        RecordEntry.objects.bulk_create(
+            [RecordEntry(patient=p, author=physician, category=categories[j % len(categories)],
+                         title=f"Entry {j}", body="Bench body text. " * 20,
+                         recorded_on=today - dt.timedelta(days=j))
+             for p in patients for j in range(ENTRIES_PER_PATIENT)],
+            batch_size=10_000,
+        )
+    with timed("consent: a whole-record grant per patient and its guardian rows"):
+        now = timezone.now()
+        ConsentGrant.objects.bulk_create(
+            [ConsentGrant(patient=p, grantee_user=physician, scope=Scope.RECORD,
+                          purpose=Purpose.TREATMENT, given_via=GivenVia.IN_PERSON,
+                          recorded_by=physician, starts_at=now - dt.timedelta(days=1))
+             for p in patients],
+            batch_size=5000,
+        )
+        view = Permission.objects.get(content_type__app_label="patients", codename="view_recordentry")
+        RecordEntryUserObjectPermission.objects.bulk_create(
+            [RecordEntryUserObjectPermission(user=physician, permission=view, content_object_id=pk)
+             for pk in RecordEntry.objects.values_list("pk", flat=True).iterator(10_000)],
+            batch_size=10_000,
+        )
+    return {"site": site, "physician": physician, "patients": patients}
+
+
+def bulk_history(patients: list[Patient], physician: User) -> None:
+    """1M chained events, written in bulk with real hashes (faster than the request path)."""
+    start = timezone.now() - dt.timedelta(days=365)
+    batch: list[AccessEvent] = []
+    heads: list[AccessChainHead] = []
+    for index, patient in enumerate(patients):
+        prev = GENESIS_HASH
+        for seq in range(1, EVENTS_PER_PATIENT + 1):
+            event = AccessEvent(
+                patient_id=patient.pk, sequence=seq,
+                occurred_at=start + dt.timedelta(minutes=seq * 37 + index),
+                actor_id=physician.pk, actor_role="physician", actor_name="Dr B. Bench",
+                action=AccessAction.VIEW, target=AccessTarget.RECORD, entry_id=None,
+                category="", purpose="treatment", basis=AccessBasis.GRANT, grant_id=None,
+                emergency_id=None, prev_hash=prev,
+            )
+            event.hash = compute_hash(event)
+            prev = event.hash
+            batch.append(event)
+        heads.append(AccessChainHead(patient_id=patient.pk, sequence=EVENTS_PER_PATIENT, hash=prev))
+        if len(batch) >= 50_000:
+            AccessEvent.objects.bulk_create(batch, batch_size=10_000)
+            batch = []
+    AccessEvent.objects.bulk_create(batch, batch_size=10_000)
+    AccessChainHead.objects.bulk_create(heads, batch_size=10_000)
+
+
+# --- 1. appends ---------------------------------------------------------------------------------
+
+
+def bench_appends(world: dict) -> None:
+    physician, patients = world["physician"], world["patients"]
+    count = 3000
+    target = patients[-1]
+    started = time.perf_counter()
+    for _ in range(count):
+        append_event(patient=target, actor=physician, action=AccessAction.VIEW,
+                     target=AccessTarget.RECORD, basis=AccessBasis.SELF, purpose="bench")
+    rate = count / (time.perf_counter() - started)
+    report("audit appends, one writer", f"{rate:,.0f}/s", "≥ 1,000/s")
+
+    for label, patient_ids in [
+        ("eight writers, one chain", [patients[-2].pk] * 8),
+        ("eight writers, eight chains", [p.pk for p in patients[-10:-2]]),
+    ]:
+        each = 400
+        start_file = Path(tempfile.mkdtemp(prefix="rapport-bench-")) / "go"
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT))
+        procs = [
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "tests.support.append_events", "--patient", str(pid),
+                 "--actor", str(physician.pk), "--count", str(each), "--start-file",
+                 str(start_file)],
+                cwd=ROOT, env=env,
+            )
+            for pid in patient_ids
+        ]
+        time.sleep(3)  # let every process finish starting Django
+        started = time.perf_counter()
+        start_file.touch()
+        for proc in procs:
+            if proc.wait() != 0:
+                raise SystemExit("an append writer failed")
+        rate = each * len(procs) / (time.perf_counter() - started)
+        intact = all(verify_chain(pid) is None for pid in set(patient_ids))
+        report(f"audit appends, {label}", f"{rate:,.0f}/s, chains intact: {intact}",
+               "chain intact with 8 concurrent writers")
+
+
+# --- 2. notification delivery -------------------------------------------------------------------
+
+
+def bench_delivery(world: dict) -> None:
+    from clinic.celery import app
+    from tests.support.redis import RedisServer
+
+    redis = RedisServer()
+    redis.start()
+    email_dir = tempfile.mkdtemp(prefix="rapport-bench-mail-")
+    app.conf.update(broker_url=redis.url, task_always_eager=False)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT),
+               BENCH_REDIS_URL=redis.url)
+    worker = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--concurrency=4",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    physician = world["physician"]
+    patients = world["patients"][:DELIVERY_EVENTS]
+    Notification.objects.all().delete()
+    try:
+        time.sleep(5)  # worker ready
+        started = time.perf_counter()
+        for index, patient in enumerate(patients):
+            if index == len(patients) // 2:
+                redis.stop()  # Redis restarted mid-run: publishes fail until it is back
+                time.sleep(1)
+                redis.start()
+            with transaction.atomic():
+                event = append_event(patient=patient, actor=physician, action=AccessAction.VIEW,
+                                     target=AccessTarget.RECORD, basis=AccessBasis.GRANT,
+                                     purpose="treatment")
+                notify_patient_of_access(event)
+        produced = time.perf_counter() - started
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            left = Notification.objects.filter(email_sent_at__isnull=True).count()
+            if left == 0:
+                break
+            # What beat's sweep does every minute, sooner: re-publish what is still unsent.
+            for pk in notifications.undelivered_ids(older_than=dt.timedelta(seconds=5)):
+                notifications.enqueue_delivery(pk)
+            time.sleep(2)
+        elapsed = time.perf_counter() - started
+        sent = Notification.objects.filter(email_sent_at__isnull=False).count()
+        report(
+            f"{len(patients):,} access events -> emails delivered by one worker "
+            "(Redis restarted mid-run)",
+            f"{sent:,}/{len(patients):,} delivered in {elapsed:.1f} s "
+            f"(events written in {produced:.1f} s); lost: {len(patients) - sent}",
+            "all within 60 s, none lost",
+        )
+    finally:
+        os.killpg(worker.pid, 15)
+        worker.wait(timeout=60)
+        redis.cleanup()
+        app.conf.update(task_always_eager=True)
+
+
+# --- 3. pages -----------------------------------------------------------------------------------
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def bench_pages(world: dict) -> None:
+    physician, patients = world["physician"], world["patients"]
+    total = AccessEvent.objects.count()
+    patient = patients[len(patients) // 3]
+    client = Client()
+    client.force_login(patient.user)
+    samples = []
+    for _ in range(60):
+        started = time.perf_counter()
+        response = client.get("/portal/access-log/")
+        samples.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    report(f"access-log page p50 ({total:,} events in the table)", f"{p50(samples[10:]):.1f} ms",
+           "≤ 50 ms")
+
+    entry = RecordEntry.objects.filter(patient=patient).first()
+    factory = RequestFactory()
+
+    def consented() -> None:
+        request = factory.get("/")
+        request.user = physician
+        response = patient_entry(request, patient_id=patient.pk, entry_id=entry.pk)
+        assert response.status_code == 200
+
+    def bare() -> None:
+        request = factory.get("/")
+        request.user = physician
+        row = RecordEntry.objects.select_related("author__staff_profile", "patient__site").get(
+            pk=entry.pk
+        )
+        access = StaffAccess(patient=row.patient, grants=[], emergency=None, now=timezone.now())
+        render(request, "consent/staff_patient_entry.html",
+               {"access": access, "patient": row.patient, "entry": row})
+
+    timings = {}
+    for name, view in [("bare", bare), ("consented", consented)]:
+        samples = []
+        for _ in range(200):
+            started = time.perf_counter()
+            view()
+            samples.append(time.perf_counter() - started)
+        timings[name] = p50(samples[20:])
+    ratio = timings["consented"] / timings["bare"]
+    report("consented record view vs bare view (p50)",
+           f"{timings['consented']:.1f} ms vs {timings['bare']:.1f} ms = {ratio:.2f}x", "≤ 2x")
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        raise SystemExit("Run the benchmarks on PostgreSQL: make bench")
+    print(f"Rapport benchmarks at scale {SCALE} on PostgreSQL", flush=True)
+    call_command("migrate", verbosity=0)
+    world = build_world()
+    with timed(f"writing {PATIENTS * EVENTS_PER_PATIENT:,} chained access events"):
+        bulk_history(world["patients"], world["physician"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print("1. Audit appends", flush=True)
+    bench_appends(world)
+    print("2. Notification delivery", flush=True)
+    bench_delivery(world)
+    print("3. Pages", flush=True)
+    bench_pages(world)
+
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    lines = [
+        f"# Rapport benchmark results ({timezone.now():%Y-%m-%d %H:%M} UTC, scale {SCALE})",
+        "",
+        f"Machine: {os.cpu_count()} CPU(s), PostgreSQL {connection.pg_version // 10000} "
+        f"(throw-away cluster, fsync off), Celery worker with concurrency 4.",
+        "",
+        "| benchmark | result | target |",
+        "|---|---|---|",
+        *[f"| {name} | {value} | {target} |" for name, value, target in results],
+    ]
+    (out / "latest.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""Benchmark settings: the real settings, run against the throw-away PostgreSQL cluster that
+`make bench` starts (DATABASE_URL), with fast password hashing for the generated accounts."""
+
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+from clinic.settings import *  # noqa: E402,F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+ACCESS_LOG_KEY_FILE = Path(os.environ.get("BENCH_KEY_FILE", "/tmp/rapport-bench-key"))  # noqa: F405
+if os.environ.get("BENCH_REDIS_URL"):
+    REDIS_URL = os.environ["BENCH_REDIS_URL"]
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_TASK_ALWAYS_EAGER = False
