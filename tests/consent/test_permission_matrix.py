@@ -1,0 +1,332 @@
+"""Who may see what, on every URL that shows record content.
+
+Each case is one persona, set up through the real services (grants, revocation, emergency
+access), with the entries of Maria's record its URLs must show. Every other entry must be
+refused (403/404, never 200) and its title and body must appear nowhere on the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+
+from consent.models import Scope
+from patients.models import RecordCategory
+from tests.consent.conftest import ALL_KEYS, MARIA_ENTRIES, THOMAS_TITLE
+from tests.factories import (
+    CareTeamFactory,
+    elapsed_emergency_access,
+    emergency_access,
+    expired_grant,
+    future_grant,
+    grant,
+    revoked_grant,
+)
+
+PLAIN = frozenset({"lab", "note", "document"})
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # "self", "other patient", "not a physician" or "physician"
+    setup: Callable[[SimpleNamespace], object]  # returns the user to sign in as
+    sees: frozenset[str] = frozenset()  # Maria's entries this persona may read
+    lists_patient: bool = False  # Maria is on the physician's patient list
+    can_write: bool = False  # may open /staff/patients/<maria>/entries/new/
+
+
+def _physician_with(give: Callable, **kwargs) -> Callable[[SimpleNamespace], object]:
+    def setup(w: SimpleNamespace):
+        give(w.patient, w.physician, **kwargs)
+        return w.physician
+
+    return setup
+
+
+def _entry_grant(key: str) -> Callable[[SimpleNamespace], object]:
+    def setup(w: SimpleNamespace):
+        grant(w.patient, w.physician, scope=Scope.ENTRY, entry=w.record[key])
+        return w.physician
+
+    return setup
+
+
+def _team_grant(*, member: bool) -> Callable[[SimpleNamespace], object]:
+    def setup(w: SimpleNamespace):
+        team = CareTeamFactory(members=[w.physician] if member else [w.other_physician])
+        grant(w.patient, team=team)
+        return w.physician
+
+    return setup
+
+
+def _front_desk_in_shared_team(w: SimpleNamespace):
+    team = CareTeamFactory(members=[w.front_desk])
+    grant(w.patient, team=team, include_sensitive=True)
+    return w.front_desk
+
+
+def _emergency(w: SimpleNamespace):
+    emergency_access(w.physician, w.patient)
+    return w.physician
+
+
+def _emergency_elapsed(w: SimpleNamespace):
+    elapsed_emergency_access(w.physician, w.patient)
+    return w.physician
+
+
+def _physician_of_other_patient(w: SimpleNamespace):
+    grant(w.other_patient, w.physician, include_sensitive=True)
+    grant(w.patient, w.other_physician, include_sensitive=True)
+    return w.physician
+
+
+CASES: dict[str, Case] = {
+    "patient self": Case("self", lambda w: w.patient_user, sees=ALL_KEYS),
+    "other patient": Case("other patient", lambda w: w.other_patient_user),
+    "front desk": Case("not a physician", lambda w: w.front_desk),
+    "front desk in a care team Maria shares with": Case(
+        "not a physician", _front_desk_in_shared_team
+    ),
+    "privacy officer": Case("not a physician", lambda w: w.privacy_officer),
+    "admin": Case("not a physician", lambda w: w.clinic_admin),
+    "physician without grant": Case("physician", lambda w: w.physician),
+    "whole-record grant": Case(
+        "physician", _physician_with(grant), sees=PLAIN, lists_patient=True, can_write=True
+    ),
+    "whole-record grant with sensitive": Case(
+        "physician",
+        _physician_with(grant, include_sensitive=True),
+        sees=ALL_KEYS,
+        lists_patient=True,
+        can_write=True,
+    ),
+    "category grant (visit notes)": Case(
+        "physician",
+        _physician_with(grant, scope=Scope.CATEGORY, category=RecordCategory.VISIT_NOTE),
+        sees=frozenset({"note"}),
+        lists_patient=True,
+        can_write=True,
+    ),
+    "category grant (visit notes) with sensitive": Case(
+        "physician",
+        _physician_with(
+            grant,
+            scope=Scope.CATEGORY,
+            category=RecordCategory.VISIT_NOTE,
+            include_sensitive=True,
+        ),
+        sees=frozenset({"note", "sensitive"}),
+        lists_patient=True,
+        can_write=True,
+    ),
+    "category grant (lab results)": Case(
+        "physician",
+        _physician_with(grant, scope=Scope.CATEGORY, category=RecordCategory.LAB_RESULT),
+        sees=frozenset({"lab"}),
+        lists_patient=True,
+        can_write=True,
+    ),
+    "entry grant (lab result)": Case(
+        "physician", _entry_grant("lab"), sees=frozenset({"lab"}), lists_patient=True
+    ),
+    "entry grant naming the sensitive entry": Case(
+        "physician", _entry_grant("sensitive"), sees=frozenset({"sensitive"}), lists_patient=True
+    ),
+    "entry grant (document)": Case(
+        "physician", _entry_grant("document"), sees=frozenset({"document"}), lists_patient=True
+    ),
+    "care team member": Case(
+        "physician", _team_grant(member=True), sees=PLAIN, lists_patient=True, can_write=True
+    ),
+    "physician outside the care team": Case("physician", _team_grant(member=False)),
+    "expired grant": Case("physician", _physician_with(expired_grant, include_sensitive=True)),
+    "revoked grant": Case("physician", _physician_with(revoked_grant, include_sensitive=True)),
+    "grant starting in 3 days": Case(
+        "physician", _physician_with(future_grant, include_sensitive=True)
+    ),
+    "open emergency access": Case(
+        "physician", _emergency, sees=ALL_KEYS, lists_patient=True, can_write=True
+    ),
+    "after the emergency window": Case("physician", _emergency_elapsed),
+    "physician of another patient": Case("physician", _physician_of_other_patient),
+}
+
+ENTRY_KEYS = sorted(MARIA_ENTRIES)
+
+
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def case(request) -> Case:
+    return CASES[request.param]
+
+
+@pytest.fixture
+def world(
+    record,
+    patient,
+    patient_user,
+    other_patient,
+    other_patient_user,
+    physician,
+    other_physician,
+    front_desk,
+    privacy_officer,
+    clinic_admin,
+) -> SimpleNamespace:
+    return SimpleNamespace(**locals())
+
+
+@pytest.fixture
+def viewer(client, case, world):
+    user = case.setup(world)
+    client.force_login(user)
+    return client
+
+
+def _title(key: str) -> str:
+    return MARIA_ENTRIES[key][1]
+
+
+def _body(key: str) -> str:
+    return MARIA_ENTRIES[key][2]
+
+
+def assert_shows_only(page: str, keys: frozenset[str], *, bodies: bool = False) -> None:
+    for key in MARIA_ENTRIES:
+        if key in keys:
+            assert _title(key) in page, f"{key} should be shown"
+            if bodies:
+                assert _body(key) in page, f"body of {key} should be shown"
+        else:
+            assert _title(key) not in page, f"{key} must not be hinted at"
+            assert _body(key) not in page, f"body of {key} must not be shown"
+
+
+def assert_denied(response, expected: int) -> None:
+    assert response.status_code == expected
+    assert_shows_only(response.content.decode(), frozenset())
+
+
+def _staff_denial(case: Case) -> int | None:
+    """The status of every staff URL for a persona who is not a physician (None: physician)."""
+    return None if case.kind == "physician" else 403
+
+
+# --- the patient portal -------------------------------------------------------------------------
+
+
+def test_portal_record_list(viewer, case):
+    response = viewer.get("/portal/records/")
+    if case.kind == "self":
+        assert response.status_code == 200
+        assert_shows_only(response.content.decode(), ALL_KEYS)
+    elif case.kind == "other patient":
+        assert response.status_code == 200  # their own record, without a trace of Maria's
+        page = response.content.decode()
+        assert THOMAS_TITLE in page
+        assert_shows_only(page, frozenset())
+    else:
+        assert_denied(response, 403)
+
+
+@pytest.mark.parametrize("key", ENTRY_KEYS)
+def test_portal_entry(viewer, case, world, key):
+    response = viewer.get(f"/portal/records/{world.record[key].pk}/")
+    if case.kind == "self":
+        assert response.status_code == 200
+        assert_shows_only(response.content.decode(), frozenset({key}), bodies=True)
+    else:
+        assert_denied(response, 404 if case.kind == "other patient" else 403)
+
+
+def test_portal_document(viewer, case, world):
+    response = viewer.get(f"/portal/records/{world.record.document.pk}/document/")
+    if case.kind == "self":
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    else:
+        assert response.status_code == (404 if case.kind == "other patient" else 403)
+
+
+# --- the staff area -----------------------------------------------------------------------------
+
+
+def test_staff_patient_list(viewer, case):
+    response = viewer.get("/staff/patients/")
+    if denial := _staff_denial(case):
+        assert_denied(response, denial)
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert ("Maria Santos" in page) is case.lists_patient
+    assert_shows_only(page, frozenset())  # the list never shows record content
+
+
+def test_staff_patient_record(viewer, case, world):
+    response = viewer.get(f"/staff/patients/{world.patient.pk}/")
+    if denial := _staff_denial(case):
+        assert_denied(response, denial)
+        return
+    if case.lists_patient:
+        assert response.status_code == 200
+        assert_shows_only(response.content.decode(), case.sees)
+    else:
+        assert_denied(response, 404)
+        assert "Maria Santos" not in response.content.decode()
+
+
+@pytest.mark.parametrize("category", [RecordCategory.VISIT_NOTE, RecordCategory.LAB_RESULT])
+def test_staff_patient_record_by_category(viewer, case, world, category):
+    response = viewer.get(f"/staff/patients/{world.patient.pk}/?category={category}")
+    if denial := _staff_denial(case):
+        assert_denied(response, denial)
+        return
+    if case.lists_patient:
+        assert response.status_code == 200
+        in_category = {k for k in case.sees if MARIA_ENTRIES[k][0] == category}
+        assert_shows_only(response.content.decode(), frozenset(in_category))
+    else:
+        assert_denied(response, 404)
+
+
+@pytest.mark.parametrize("key", ENTRY_KEYS)
+def test_staff_patient_entry(viewer, case, world, key):
+    response = viewer.get(f"/staff/patients/{world.patient.pk}/entries/{world.record[key].pk}/")
+    if denial := _staff_denial(case):
+        assert_denied(response, denial)
+    elif key in case.sees:
+        assert response.status_code == 200
+        assert_shows_only(response.content.decode(), frozenset({key}), bodies=True)
+    else:
+        assert_denied(response, 404)
+
+
+def test_staff_patient_document(viewer, case, world):
+    response = viewer.get(
+        f"/staff/patients/{world.patient.pk}/entries/{world.record.document.pk}/document/"
+    )
+    if denial := _staff_denial(case):
+        assert response.status_code == denial
+    elif "document" in case.sees:
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    else:
+        assert response.status_code == 404
+        assert b"%PDF-" not in response.content
+
+
+def test_staff_new_entry_form(viewer, case, world):
+    response = viewer.get(f"/staff/patients/{world.patient.pk}/entries/new/")
+    if denial := _staff_denial(case):
+        assert_denied(response, denial)
+    elif case.can_write:
+        assert response.status_code == 200
+        assert "Add an entry to Maria Santos" in response.content.decode()
+        assert_shows_only(response.content.decode(), frozenset())
+    else:
+        assert_denied(response, 404)
+        assert "Maria Santos" not in response.content.decode()
