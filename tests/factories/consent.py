@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from clinic.models import Role
 from consent import services
 from consent.models import CareTeam, ConsentGrant, EmergencyAccess, GivenVia, Purpose, Scope
 from patients.models import RecordCategory, RecordEntry, Sensitivity
@@ -100,7 +101,10 @@ def grant(
     """A grant made through `consent.services.grant_consent` (guardian rows included)."""
     return services.grant_consent(
         patient=patient,
-        recorded_by=recorded_by or patient.user or grantee,
+        recorded_by=recorded_by
+        or patient.user
+        or grantee
+        or StaffFactory(role=Role.FRONT_DESK, mfa=False),
         given_via=given_via,
         scope=scope,
         purpose=purpose,
