@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import pytest
 
@@ -32,30 +31,30 @@ PLAIN = frozenset({"lab", "note", "document"})
 @dataclass(frozen=True)
 class Case:
     kind: str  # "self", "other patient", "not a physician" or "physician"
-    setup: Callable[[SimpleNamespace], object]  # returns the user to sign in as
+    setup: Callable[[World], object]  # returns the user to sign in as
     sees: frozenset[str] = frozenset()  # Maria's entries this persona may read
     lists_patient: bool = False  # Maria is on the physician's patient list
     can_write: bool = False  # may open /staff/patients/<maria>/entries/new/
 
 
-def _physician_with(give: Callable, **kwargs) -> Callable[[SimpleNamespace], object]:
-    def setup(w: SimpleNamespace):
+def _physician_with(give: Callable, **kwargs) -> Callable[[World], object]:
+    def setup(w: World):
         give(w.patient, w.physician, **kwargs)
         return w.physician
 
     return setup
 
 
-def _entry_grant(key: str) -> Callable[[SimpleNamespace], object]:
-    def setup(w: SimpleNamespace):
+def _entry_grant(key: str) -> Callable[[World], object]:
+    def setup(w: World):
         grant(w.patient, w.physician, scope=Scope.ENTRY, entry=w.record[key])
         return w.physician
 
     return setup
 
 
-def _team_grant(*, member: bool) -> Callable[[SimpleNamespace], object]:
-    def setup(w: SimpleNamespace):
+def _team_grant(*, member: bool) -> Callable[[World], object]:
+    def setup(w: World):
         team = CareTeamFactory(members=[w.physician] if member else [w.other_physician])
         grant(w.patient, team=team)
         return w.physician
@@ -63,23 +62,23 @@ def _team_grant(*, member: bool) -> Callable[[SimpleNamespace], object]:
     return setup
 
 
-def _front_desk_in_shared_team(w: SimpleNamespace):
+def _front_desk_in_shared_team(w: World):
     team = CareTeamFactory(members=[w.front_desk])
     grant(w.patient, team=team, include_sensitive=True)
     return w.front_desk
 
 
-def _emergency(w: SimpleNamespace):
+def _emergency(w: World):
     emergency_access(w.physician, w.patient)
     return w.physician
 
 
-def _emergency_elapsed(w: SimpleNamespace):
+def _emergency_elapsed(w: World):
     elapsed_emergency_access(w.physician, w.patient)
     return w.physician
 
 
-def _physician_of_other_patient(w: SimpleNamespace):
+def _physician_of_other_patient(w: World):
     grant(w.other_patient, w.physician, include_sensitive=True)
     grant(w.patient, w.other_physician, include_sensitive=True)
     return w.physician
@@ -164,20 +163,19 @@ def case(request) -> Case:
     return CASES[request.param]
 
 
+class World:
+    """The personas and Maria's record, each fixture set up only when a case asks for it."""
+
+    def __init__(self, request) -> None:
+        self._request = request
+
+    def __getattr__(self, name: str):
+        return self._request.getfixturevalue(name)
+
+
 @pytest.fixture
-def world(
-    record,
-    patient,
-    patient_user,
-    other_patient,
-    other_patient_user,
-    physician,
-    other_physician,
-    front_desk,
-    privacy_officer,
-    clinic_admin,
-) -> SimpleNamespace:
-    return SimpleNamespace(**locals())
+def world(request, record) -> World:
+    return World(request)
 
 
 @pytest.fixture
