@@ -437,6 +437,29 @@ def test_team_rows_follow_team_grants(record, patient, physician):
     assert group_rows(team.group) == set()
 
 
+def test_grant_written_without_its_guardian_rows_shows_no_entry(
+    client, record, patient, patient_user, physician
+):
+    """Guardian rows are a second, fail-closed filter: a grant row written behind the service's
+    back (so nothing was derived) opens no entry."""
+    ConsentGrant.objects.create(
+        patient=patient,
+        grantee_user=physician,
+        scope=Scope.RECORD,
+        purpose=Purpose.TREATMENT,
+        include_sensitive=True,
+        given_via=GivenVia.PORTAL,
+        recorded_by=patient_user,
+    )
+    assert user_rows(physician) == set()
+    client.force_login(physician)
+    page = client.get(f"/staff/patients/{patient.pk}/").content.decode()
+    assert "There are no entries you may see" in page
+    assert "Cholesterol panel" not in page
+    lab = record["lab"].pk
+    assert client.get(f"/staff/patients/{patient.pk}/entries/{lab}/").status_code == 404
+
+
 def test_new_entry_is_covered_by_an_existing_whole_record_grant(client, record, patient, physician):
     grant(patient, physician)
     later = RecordEntryFactory(patient=patient, title="Flu shot", body="Given left arm")

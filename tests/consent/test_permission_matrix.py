@@ -68,6 +68,18 @@ def _front_desk_in_shared_team(w: World):
     return w.front_desk
 
 
+def _beside(now, later_or_ended: Callable, **kwargs) -> Callable[[World], object]:
+    """A grant in force beside another that has ended or not started: the other's guardian rows
+    exist (no sweep ran, or it starts later), so only the time check keeps its scope closed."""
+
+    def setup(w: World):
+        grant(w.patient, w.physician, **(now(w) if callable(now) else now))
+        later_or_ended(w.patient, w.physician, **kwargs)
+        return w.physician
+
+    return setup
+
+
 def _emergency(w: World):
     emergency_access(w.physician, w.patient)
     return w.physician
@@ -147,6 +159,41 @@ CASES: dict[str, Case] = {
     "revoked grant": Case("physician", _physician_with(revoked_grant, include_sensitive=True)),
     "grant starting in 3 days": Case(
         "physician", _physician_with(future_grant, include_sensitive=True)
+    ),
+    "plain grant, and one with sensitive starting in 3 days": Case(
+        "physician",
+        _beside({}, future_grant, include_sensitive=True),
+        sees=PLAIN,
+        lists_patient=True,
+        can_write=True,
+    ),
+    "plain grant, and an expired one with sensitive": Case(
+        "physician",
+        _beside({}, expired_grant, include_sensitive=True),
+        sees=PLAIN,
+        lists_patient=True,
+        can_write=True,
+    ),
+    "lab results grant, and a whole-record grant starting in 3 days": Case(
+        "physician",
+        _beside(
+            {"scope": Scope.CATEGORY, "category": RecordCategory.LAB_RESULT},
+            future_grant,
+            include_sensitive=True,
+        ),
+        sees=frozenset({"lab"}),
+        lists_patient=True,
+        can_write=True,
+    ),
+    "entry grant (lab), and an expired whole-record grant": Case(
+        "physician",
+        _beside(
+            lambda w: {"scope": Scope.ENTRY, "entry": w.record["lab"]},
+            expired_grant,
+            include_sensitive=True,
+        ),
+        sees=frozenset({"lab"}),
+        lists_patient=True,
     ),
     "open emergency access": Case(
         "physician", _emergency, sees=ALL_KEYS, lists_patient=True, can_write=True
