@@ -235,3 +235,9 @@ def test_download_name_carries_the_extension_of_the_real_type(doctor, patient):
 def test_stored_files_are_not_served_by_path(doctor, uploaded, prefix):
     response = doctor.get(prefix + uploaded.document.name)
     assert response.status_code == 404
+
+
+def test_refused_download_leaves_no_access_event(doctor, patient, record):
+    before = AccessEvent.objects.count()
+    doctor.get(f"/staff/patients/{patient.pk}/entries/{record['lab'].pk}/document/")
+    assert AccessEvent.objects.count() == before

@@ -375,3 +375,86 @@ def test_staff_new_entry_form(viewer, case, world):
     else:
         assert_denied(response, 404)
         assert "Maria Santos" not in response.content.decode()
+
+
+# --- beyond the matrix: searching, caching, and what the list offers ----------------------------
+
+
+@pytest.fixture
+def rivera_sees_maria(record, patient, other_patient, physician, client):
+    grant(patient, physician)
+    client.force_login(physician)
+    return client
+
+
+@pytest.mark.parametrize("query", ["Maria", "santos", "{mrn}", "{spaced_mrn}"])
+def test_search_finds_a_patient_who_shares(rivera_sees_maria, patient, query):
+    q = query.format(mrn=patient.mrn, spaced_mrn=f"{patient.mrn[:3]} {patient.mrn[3:]}")
+    page = rivera_sees_maria.get("/staff/patients/", {"q": q}).content.decode()
+    assert "Maria Santos" in page
+
+
+@pytest.mark.parametrize("query", ["Thomas", "Whitfield", "{mrn}"])
+def test_search_never_finds_a_patient_who_does_not_share(rivera_sees_maria, other_patient, query):
+    q = query.format(mrn=other_patient.mrn)
+    response = rivera_sees_maria.get("/staff/patients/", {"q": q})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Thomas Whitfield" not in page
+    assert f"/staff/patients/{other_patient.pk}/" not in page
+    assert f"<td>{other_patient.mrn}</td>" not in page
+    assert "No patient you may see matches" in page
+
+
+@pytest.mark.parametrize("params", [{"q": "x" * 10_000}, {"page": "abc"}, {"page": "99999"}])
+def test_odd_list_parameters_are_not_errors(rivera_sees_maria, params):
+    assert rivera_sees_maria.get("/staff/patients/", params).status_code == 200
+
+
+@pytest.mark.parametrize("category", ["<script>", "diagnoses", "lab_result'--"])
+def test_unknown_category_filter_is_404(rivera_sees_maria, patient, patient_user, category):
+    assert (
+        rivera_sees_maria.get(f"/staff/patients/{patient.pk}/", {"category": category}).status_code
+        == 404
+    )
+    rivera_sees_maria.force_login(patient_user)
+    assert rivera_sees_maria.get("/portal/records/", {"category": category}).status_code == 404
+
+
+def test_record_pages_are_never_cached(rivera_sees_maria, record, patient, patient_user):
+    staff_urls = [
+        "/staff/patients/",
+        f"/staff/patients/{patient.pk}/",
+        f"/staff/patients/{patient.pk}/entries/{record['lab'].pk}/",
+    ]
+    for url in staff_urls:
+        response = rivera_sees_maria.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"], url
+    rivera_sees_maria.force_login(patient_user)
+    for url in ["/portal/records/", f"/portal/records/{record['lab'].pk}/", "/portal/sharing/"]:
+        response = rivera_sees_maria.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"], url
+
+
+def test_leaving_the_care_team_closes_the_record_at_once(client, record, patient, physician):
+    team = CareTeamFactory(members=[physician])
+    grant(patient, team=team)
+    client.force_login(physician)
+    assert client.get(f"/staff/patients/{patient.pk}/").status_code == 200
+    team.group.user_set.remove(physician)
+    assert client.get(f"/staff/patients/{patient.pk}/").status_code == 404
+    assert (
+        client.get(f"/staff/patients/{patient.pk}/entries/{record['lab'].pk}/").status_code == 404
+    )
+
+
+def test_joining_the_care_team_opens_the_record_at_once(client, record, patient, physician):
+    team = CareTeamFactory()
+    grant(patient, team=team)
+    client.force_login(physician)
+    assert client.get(f"/staff/patients/{patient.pk}/").status_code == 404
+    team.group.user_set.add(physician)
+    page = client.get(f"/staff/patients/{patient.pk}/").content.decode()
+    assert "Cholesterol panel" in page
