@@ -85,6 +85,18 @@ def test_opening_gives_read_access_for_the_configured_window(
     )
 
 
+def test_window_end_is_told_in_clinic_time(doctor, record, patient, physician, settings):
+    """In summer London is UTC+1: a window opened at 11:00 local time ends at 15:00 local."""
+    settings.EMERGENCY_ACCESS_HOURS = 4
+    opened = dt.datetime(2026, 7, 1, 10, 0, tzinfo=dt.UTC)
+    with frozen_time(opened):
+        doctor.force_login(physician)
+        response = break_glass(doctor, patient)
+        page = doctor.get(response["Location"]).content.decode()
+    assert "Emergency access is open until 15:00." in page
+    assert "<strong>Emergency access</strong> until 15:00." in page
+
+
 def test_reason_is_normalised(doctor, record, patient):
     break_glass(doctor, patient, "  Unconscious,\n\n  no  relatives reachable   ")
     assert EmergencyAccess.objects.get().reason == "Unconscious, no relatives reachable"
