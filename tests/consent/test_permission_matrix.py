@@ -458,3 +458,38 @@ def test_joining_the_care_team_opens_the_record_at_once(client, record, patient,
     team.group.user_set.add(physician)
     page = client.get(f"/staff/patients/{patient.pk}/").content.decode()
     assert "Cholesterol panel" in page
+
+
+# --- the matrix covers every view that shows record content -------------------------------------
+
+MATRIX_URL_NAMES = {
+    "portal:records",
+    "portal:record_entry",
+    "portal:record_document",
+    "staff:patient_record",
+    "staff:patient_entry",
+    "staff:patient_document",
+}
+
+
+def _url_names_showing_record_content() -> set[str]:
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: set[str] = set()
+
+    def walk(patterns, namespace: str) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and getattr(
+                entry.callback, "shows_record_content", False
+            ):
+                found.add(f"{namespace}:{entry.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+def test_every_record_content_view_is_in_the_matrix():
+    """A new view marked @record_content_view must get its rows in this matrix."""
+    assert _url_names_showing_record_content() == MATRIX_URL_NAMES
