@@ -48,7 +48,8 @@ format: $(VENV)/.installed-dev
 
 ## worker / beat: Celery against a local Redis (REDIS_URL, default redis://127.0.0.1:6379/0)
 worker: $(VENV)/.installed
-	REDIS_URL=$${REDIS_URL:-$(LOCAL_REDIS)} $(VENV)/bin/celery -A clinic worker --loglevel=INFO --concurrency=2
+	REDIS_URL=$${REDIS_URL:-$(LOCAL_REDIS)} $(VENV)/bin/celery -A clinic worker --loglevel=INFO \
+		--concurrency=2 --without-gossip --without-mingle --without-heartbeat
 
 beat: $(VENV)/.installed
 	REDIS_URL=$${REDIS_URL:-$(LOCAL_REDIS)} $(VENV)/bin/celery -A clinic beat --loglevel=INFO \

@@ -8,8 +8,8 @@ Figures, compared with the targets in DESIGN.md:
 3. with 10k patients, 100k record entries and 1M access events: the access-log page p50, and a
    consented record view (consent check + audit append) against a bare view of the same row.
 
-Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run). Results are printed and written
-to bench/results/latest.md.
+Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run); run some parts only with e.g.
+BENCH_ONLY=appends,pages. Results are printed and written to bench/results/latest.md.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -93,15 +93,20 @@ def timed(label: str):
 def build_world() -> dict:
     site = Site.objects.create(name="Bench Site", address="1 Bench Road")
     physician = create_staff_member(
-        email="bench.physician@rapport.example", password=None, role=Role.PHYSICIAN,
-        display_name="Dr B. Bench", site=site,
+        email="bench.physician@rapport.example",
+        password=None,
+        role=Role.PHYSICIAN,
+        display_name="Dr B. Bench",
+        site=site,
     )
     password_hash = User(email="x@example.org")
     password_hash.set_password("bench passphrase that is long")
     with timed(f"creating {PATIENTS:,} patients with accounts"):
         users = User.objects.bulk_create(
-            [User(email=f"patient{i}@bench.example", password=password_hash.password)
-             for i in range(PATIENTS)],
+            [
+                User(email=f"patient{i}@bench.example", password=password_hash.password)
+                for i in range(PATIENTS)
+            ],
             batch_size=5000,
         )
         patient_group = Group.objects.get(name=Role.PATIENT)
@@ -110,33 +115,63 @@ def build_world() -> dict:
             batch_size=5000,
         )
         patients = Patient.objects.bulk_create(
-            [Patient(legal_name=f"Bench Patient {i}", date_of_birth=dt.date(1980, 1, 1),
-                     email=u.email, site=site, user=u) for i, u in enumerate(users)],
+            [
+                Patient(
+                    legal_name=f"Bench Patient {i}",
+                    date_of_birth=dt.date(1980, 1, 1),
+                    email=u.email,
+                    site=site,
+                    user=u,
+                )
+                for i, u in enumerate(users)
+            ],
             batch_size=5000,
         )
     categories = list(RecordCategory.values)
     today = timezone.localdate()
     with timed(f"creating {PATIENTS * ENTRIES_PER_PATIENT:,} record entries"):
         RecordEntry.objects.bulk_create(
-            [RecordEntry(patient=p, author=physician, category=categories[j % len(categories)],
-                         title=f"Entry {j}", body="Bench body text. " * 20,
-                         recorded_on=today - dt.timedelta(days=j))
-             for p in patients for j in range(ENTRIES_PER_PATIENT)],
+            [
+                RecordEntry(
+                    patient=p,
+                    author=physician,
+                    category=categories[j % len(categories)],
+                    title=f"Entry {j}",
+                    body="Bench body text. " * 20,
+                    recorded_on=today - dt.timedelta(days=j),
+                )
+                for p in patients
+                for j in range(ENTRIES_PER_PATIENT)
+            ],
             batch_size=10_000,
         )
     with timed("consent: a whole-record grant per patient and its guardian rows"):
         now = timezone.now()
         ConsentGrant.objects.bulk_create(
-            [ConsentGrant(patient=p, grantee_user=physician, scope=Scope.RECORD,
-                          purpose=Purpose.TREATMENT, given_via=GivenVia.IN_PERSON,
-                          recorded_by=physician, starts_at=now - dt.timedelta(days=1))
-             for p in patients],
+            [
+                ConsentGrant(
+                    patient=p,
+                    grantee_user=physician,
+                    scope=Scope.RECORD,
+                    purpose=Purpose.TREATMENT,
+                    given_via=GivenVia.IN_PERSON,
+                    recorded_by=physician,
+                    starts_at=now - dt.timedelta(days=1),
+                )
+                for p in patients
+            ],
             batch_size=5000,
         )
-        view = Permission.objects.get(content_type__app_label="patients", codename="view_recordentry")
+        view = Permission.objects.get(
+            content_type__app_label="patients", codename="view_recordentry"
+        )
         RecordEntryUserObjectPermission.objects.bulk_create(
-            [RecordEntryUserObjectPermission(user=physician, permission=view, content_object_id=pk)
-             for pk in RecordEntry.objects.values_list("pk", flat=True).iterator(10_000)],
+            [
+                RecordEntryUserObjectPermission(
+                    user=physician, permission=view, content_object_id=pk
+                )
+                for pk in RecordEntry.objects.values_list("pk", flat=True).iterator(10_000)
+            ],
             batch_size=10_000,
         )
     return {"site": site, "physician": physician, "patients": patients}
@@ -151,12 +186,21 @@ def bulk_history(patients: list[Patient], physician: User) -> None:
         prev = GENESIS_HASH
         for seq in range(1, EVENTS_PER_PATIENT + 1):
             event = AccessEvent(
-                patient_id=patient.pk, sequence=seq,
+                patient_id=patient.pk,
+                sequence=seq,
                 occurred_at=start + dt.timedelta(minutes=seq * 37 + index),
-                actor_id=physician.pk, actor_role="physician", actor_name="Dr B. Bench",
-                action=AccessAction.VIEW, target=AccessTarget.RECORD, entry_id=None,
-                category="", purpose="treatment", basis=AccessBasis.GRANT, grant_id=None,
-                emergency_id=None, prev_hash=prev,
+                actor_id=physician.pk,
+                actor_role="physician",
+                actor_name="Dr B. Bench",
+                action=AccessAction.VIEW,
+                target=AccessTarget.RECORD,
+                entry_id=None,
+                category="",
+                purpose="treatment",
+                basis=AccessBasis.GRANT,
+                grant_id=None,
+                emergency_id=None,
+                prev_hash=prev,
             )
             event.hash = compute_hash(event)
             prev = event.hash
@@ -178,8 +222,14 @@ def bench_appends(world: dict) -> None:
     target = patients[-1]
     started = time.perf_counter()
     for _ in range(count):
-        append_event(patient=target, actor=physician, action=AccessAction.VIEW,
-                     target=AccessTarget.RECORD, basis=AccessBasis.SELF, purpose="bench")
+        append_event(
+            patient=target,
+            actor=physician,
+            action=AccessAction.VIEW,
+            target=AccessTarget.RECORD,
+            basis=AccessBasis.SELF,
+            purpose="bench",
+        )
     rate = count / (time.perf_counter() - started)
     report("audit appends, one writer", f"{rate:,.0f}/s", "≥ 1,000/s")
 
@@ -191,11 +241,22 @@ def bench_appends(world: dict) -> None:
         start_file = Path(tempfile.mkdtemp(prefix="rapport-bench-")) / "go"
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT))
         procs = [
-            subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "tests.support.append_events", "--patient", str(pid),
-                 "--actor", str(physician.pk), "--count", str(each), "--start-file",
-                 str(start_file)],
-                cwd=ROOT, env=env,
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.support.append_events",
+                    "--patient",
+                    str(pid),
+                    "--actor",
+                    str(physician.pk),
+                    "--count",
+                    str(each),
+                    "--start-file",
+                    str(start_file),
+                ],
+                cwd=ROOT,
+                env=env,
             )
             for pid in patient_ids
         ]
@@ -207,8 +268,11 @@ def bench_appends(world: dict) -> None:
                 raise SystemExit("an append writer failed")
         rate = each * len(procs) / (time.perf_counter() - started)
         intact = all(verify_chain(pid) is None for pid in set(patient_ids))
-        report(f"audit appends, {label}", f"{rate:,.0f}/s, chains intact: {intact}",
-               "chain intact with 8 concurrent writers")
+        report(
+            f"audit appends, {label}",
+            f"{rate:,.0f}/s, chains intact: {intact}",
+            "chain intact with 8 concurrent writers",
+        )
 
 
 # --- 2. notification delivery -------------------------------------------------------------------
@@ -220,14 +284,30 @@ def bench_delivery(world: dict) -> None:
 
     redis = RedisServer()
     redis.start()
-    email_dir = tempfile.mkdtemp(prefix="rapport-bench-mail-")
     app.conf.update(broker_url=redis.url, task_always_eager=False)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", PYTHONPATH=str(ROOT),
-               BENCH_REDIS_URL=redis.url)
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "clinic", "worker", "--concurrency=4",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, start_new_session=True,
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PYTHONPATH=str(ROOT),
+        BENCH_REDIS_URL=redis.url,
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "clinic",
+            "worker",
+            "--concurrency=4",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     physician = world["physician"]
     patients = world["patients"][:DELIVERY_EVENTS]
@@ -241,12 +321,17 @@ def bench_delivery(world: dict) -> None:
                 time.sleep(1)
                 redis.start()
             with transaction.atomic():
-                event = append_event(patient=patient, actor=physician, action=AccessAction.VIEW,
-                                     target=AccessTarget.RECORD, basis=AccessBasis.GRANT,
-                                     purpose="treatment")
+                event = append_event(
+                    patient=patient,
+                    actor=physician,
+                    action=AccessAction.VIEW,
+                    target=AccessTarget.RECORD,
+                    basis=AccessBasis.GRANT,
+                    purpose="treatment",
+                )
                 notify_patient_of_access(event)
         produced = time.perf_counter() - started
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             left = Notification.objects.filter(email_sent_at__isnull=True).count()
             if left == 0:
@@ -254,6 +339,9 @@ def bench_delivery(world: dict) -> None:
             # What beat's sweep does every minute, sooner: re-publish what is still unsent.
             for pk in notifications.undelivered_ids(older_than=dt.timedelta(seconds=5)):
                 notifications.enqueue_delivery(pk)
+            if os.environ.get("BENCH_PROFILE"):
+                print(f"    undelivered {left}, queued in Redis {redis.client().llen('celery')}",
+                      flush=True)
             time.sleep(2)
         elapsed = time.perf_counter() - started
         sent = Notification.objects.filter(email_sent_at__isnull=False).count()
@@ -290,8 +378,11 @@ def bench_pages(world: dict) -> None:
         response = client.get("/portal/access-log/")
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200
-    report(f"access-log page p50 ({total:,} events in the table)", f"{p50(samples[10:]):.1f} ms",
-           "≤ 50 ms")
+    report(
+        f"access-log page p50 ({total:,} events in the table)",
+        f"{p50(samples[10:]):.1f} ms",
+        "≤ 50 ms",
+    )
 
     entry = RecordEntry.objects.filter(patient=patient).first()
     factory = RequestFactory()
@@ -309,8 +400,31 @@ def bench_pages(world: dict) -> None:
             pk=entry.pk
         )
         access = StaffAccess(patient=row.patient, grants=[], emergency=None, now=timezone.now())
-        render(request, "consent/staff_patient_entry.html",
-               {"access": access, "patient": row.patient, "entry": row})
+        render(
+            request,
+            "consent/staff_patient_entry.html",
+            {"access": access, "patient": row.patient, "entry": row},
+        )
+
+    if os.environ.get("BENCH_PROFILE"):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            consented()
+            total_ms = (time.perf_counter() - started) * 1000
+        print(f"  one consented view: {total_ms:.1f} ms, {len(captured)} queries")
+        for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]:
+            print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(20):
+            consented()
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
     timings = {}
     for name, view in [("bare", bare), ("consented", consented)]:
@@ -321,8 +435,11 @@ def bench_pages(world: dict) -> None:
             samples.append(time.perf_counter() - started)
         timings[name] = p50(samples[20:])
     ratio = timings["consented"] / timings["bare"]
-    report("consented record view vs bare view (p50)",
-           f"{timings['consented']:.1f} ms vs {timings['bare']:.1f} ms = {ratio:.2f}x", "≤ 2x")
+    report(
+        "consented record view vs bare view (p50)",
+        f"{timings['consented']:.1f} ms vs {timings['bare']:.1f} ms = {ratio:.2f}x",
+        "≤ 2x",
+    )
 
 
 def main() -> None:
@@ -335,12 +452,16 @@ def main() -> None:
         bulk_history(world["patients"], world["physician"])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print("1. Audit appends", flush=True)
-    bench_appends(world)
-    print("2. Notification delivery", flush=True)
-    bench_delivery(world)
-    print("3. Pages", flush=True)
-    bench_pages(world)
+    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages").split(",")
+    if "appends" in only:
+        print("1. Audit appends", flush=True)
+        bench_appends(world)
+    if "delivery" in only:
+        print("2. Notification delivery", flush=True)
+        bench_delivery(world)
+    if "pages" in only:
+        print("3. Pages", flush=True)
+        bench_pages(world)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

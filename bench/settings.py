@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("DJANGO_ENV", "test")
 
-from clinic.settings import *  # noqa: E402,F403
+from clinic.settings import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -158,20 +158,20 @@ def staff_access(request: HttpRequest, patient_id: int) -> StaffAccess:
     if user.role != Role.PHYSICIAN:
         # Front desk, privacy officers and admins never read clinical content.
         raise Http404("No such patient.")
+    grants = selectors.grants_in_force_for(user, patient_id, now=now)
+    emergency = selectors.open_emergency_access(user, patient_id, now=now)
+    if not grants and emergency is None:
+        raise Http404("No such patient.")
     patient = (
-        Patient.objects.visible_to(user, now=now)
-        .select_related("site", "primary_physician__staff_profile")
+        Patient.objects.select_related(
+            "site", "primary_physician__staff_profile", "access_alert_preference"
+        )
         .filter(pk=patient_id)
         .first()
     )
     if patient is None:
         raise Http404("No such patient.")
-    return StaffAccess(
-        patient=patient,
-        grants=selectors.grants_in_force_for(user, patient, now=now),
-        emergency=selectors.open_emergency_access(user, patient, now=now),
-        now=now,
-    )
+    return StaffAccess(patient=patient, grants=grants, emergency=emergency, now=now)
 
 
 def _basis_fields(basis) -> dict:
@@ -186,13 +186,18 @@ def read_patient_record(
     request: HttpRequest, patient_id: int, *, category: str = ""
 ) -> tuple[StaffAccess, list[RecordEntry]]:
     access = staff_access(request, patient_id)
-    entries = (
-        RecordEntry.objects.filter(patient=access.patient)
-        .visible_to(request.user, now=access.now)
-        .select_related("author__staff_profile")
+    entries = RecordEntry.objects.filter(patient=access.patient).select_related(
+        "author__staff_profile"
     )
     if category:
         entries = entries.filter(category=category)
+    readable = selectors.readable_entries(
+        request.user,
+        entries.newest_first(),
+        access.grants,
+        access.emergency,
+        patient_id=access.patient.pk,
+    )
     _log(
         request,
         patient=access.patient,
@@ -201,7 +206,7 @@ def read_patient_record(
         category=category,
         **_basis_fields(access.main_basis),
     )
-    return access, list(entries.newest_first())
+    return access, [entry for entry, _basis in readable]
 
 
 def read_patient_entry(
@@ -210,13 +215,21 @@ def read_patient_entry(
     access = staff_access(request, patient_id)
     entry = (
         RecordEntry.objects.filter(patient=access.patient, pk=entry_id)
-        .visible_to(request.user, now=access.now)
         .select_related("author__staff_profile")
         .first()
     )
-    if entry is None:
+    guarded = (
+        selectors.guarded_entry_ids(request.user, patient_id=access.patient.pk, entry_id=entry_id)
+        if entry is not None and access.grants
+        else set()
+    )
+    basis = (
+        selectors.basis_for_entry(entry, access.grants, access.emergency, guarded=guarded)
+        if entry is not None
+        else None
+    )
+    if basis is None:
         raise Http404("No such entry.")
-    basis = selectors.basis_for_entry(entry, access.grants, access.emergency)
     _log(
         request,
         patient=access.patient,

@@ -89,15 +89,13 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
         )
         return recent
 
-    preference = (
-        AccessAlertPreference.objects.filter(patient=patient)
-        .values_list("delivery", flat=True)
-        .first()
-        or Delivery.IMMEDIATE
-    )
+    try:
+        preference = patient.access_alert_preference.delivery  # select_related by the caller
+    except AccessAlertPreference.DoesNotExist:
+        preference = Delivery.IMMEDIATE
     delivery = Delivery.IMMEDIATE if emergency else preference
     notification = notify(
-        recipient=patient.user,
+        recipient_id=patient.user_id,
         kind=NotificationKind.RECORD_ACCESS,
         message=access_message(
             actor_name=event.actor_name,

@@ -68,7 +68,7 @@ def _locked_head(patient_id: int) -> AccessChainHead:
     return AccessChainHead.objects.select_for_update().get(patient_id=patient_id)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
 def append_event(
     *,
     patient: Patient,

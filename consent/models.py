@@ -194,6 +194,14 @@ class ConsentGrant(models.Model):
             return "scheduled"
         return "active"
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day the grant covers, as the patient chose it: a grant that ends at midnight
+        ends at the end of the day before ("until 1 March" means 1 March is included)."""
+        if self.expires_at is None:
+            return None
+        return timezone.localtime(self.expires_at - dt.timedelta(microseconds=1)).date()
+
     def describe(self, now: dt.datetime | None = None) -> str:
         """The grant in plain language, e.g. "Dr A. Rivera can see your lab results for treatment
         until 1 March 2027"."""
@@ -208,8 +216,8 @@ class ConsentGrant(models.Model):
         text = f"{subject} {verb} {self.scope_text} for {self.purpose_text}"
         if status == "revoked":
             text += f" until you stopped sharing on {_date(self.revoked_at)}"
-        elif self.expires_at:
-            text += f" until {_date(self.expires_at)}"
+        elif self.last_day:
+            text += f" until {self.last_day:%-d %B %Y}"
         elif status in ("active", "scheduled"):
             text += " until you stop sharing"
         return text

@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 def notify(
     *,
-    recipient,
+    recipient=None,
+    recipient_id: int | None = None,
     kind: str,
     message: str,
     link: str,
@@ -33,7 +34,7 @@ def notify(
     who, what kind of thing, when."""
     now = timezone.now()
     notification = Notification.objects.create(
-        recipient=recipient,
+        recipient_id=recipient.pk if recipient is not None else recipient_id,
         kind=kind,
         message=message,
         link=link,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,27 +94,39 @@ def _sync_rows(model, holder_field: str, patient, permission, wanted: set[tuple[
     )
 
 
+def _rows_no_grant_supports(model, grantee_filter: dict, now: dt.datetime):
+    """Patient ids of guardian rows that no grant still in force or scheduled covers (same
+    coverage rule as `ConsentGrant.covers`: another live grant to the same grantee for another
+    part of the record does not keep the row)."""
+    live = ConsentGrant.objects.not_ended(now).filter(
+        patient_id=OuterRef("content_object__patient_id"), **grantee_filter
+    )
+    names_entry = Q(scope=Scope.ENTRY, entry_id=OuterRef("content_object_id"))
+    broad = Q(scope=Scope.RECORD) | Q(
+        scope=Scope.CATEGORY, category=OuterRef("content_object__category")
+    )
+    covers_plain = live.filter(names_entry | broad)
+    covers_sensitive = live.filter(names_entry | (broad & Q(include_sensitive=True)))
+    return (
+        model.objects.alias(_plain=Exists(covers_plain), _sensitive=Exists(covers_sensitive))
+        .filter(
+            Q(content_object__sensitive=False, _plain=False)
+            | Q(content_object__sensitive=True, _sensitive=False)
+        )
+        .values_list("content_object__patient_id", flat=True)
+    )
+
+
 def sync_permissions_of_ended_grants(*, now: dt.datetime | None = None) -> int:
     """Re-derive permissions for every patient with a guardian row no grant supports any more
     (the grant expired). Returns the number of patients synced."""
     now = now or timezone.now()
-    live = ConsentGrant.objects.not_ended(now)
-    orphan_users = RecordEntryUserObjectPermission.objects.filter(
-        ~Exists(
-            live.filter(
-                grantee_user_id=OuterRef("user_id"),
-                patient_id=OuterRef("content_object__patient_id"),
-            )
-        )
-    ).values_list("content_object__patient_id", flat=True)
-    orphan_groups = RecordEntryGroupObjectPermission.objects.filter(
-        ~Exists(
-            live.filter(
-                grantee_team__group_id=OuterRef("group_id"),
-                patient_id=OuterRef("content_object__patient_id"),
-            )
-        )
-    ).values_list("content_object__patient_id", flat=True)
+    orphan_users = _rows_no_grant_supports(
+        RecordEntryUserObjectPermission, {"grantee_user_id": OuterRef("user_id")}, now
+    )
+    orphan_groups = _rows_no_grant_supports(
+        RecordEntryGroupObjectPermission, {"grantee_team__group_id": OuterRef("group_id")}, now
+    )
     patient_ids = set(orphan_users) | set(orphan_groups)
     for patient in Patient.objects.filter(pk__in=patient_ids):
         sync_entry_permissions(patient, now=now)

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.decorators import role_required
@@ -201,7 +202,8 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.warning(
                 request,
-                f"Emergency access is open until {access.expires_at:%H:%M}. The patient has been "
+                f"Emergency access is open until {timezone.localtime(access.expires_at):%H:%M}. "
+                "The patient has been "
                 "told and a privacy officer will review it.",
             )
             return redirect("staff:patient_record", patient_id=patient.pk)

@@ -511,13 +511,6 @@ class Sensitivity(models.TextChoices):
 
 
 class RecordEntryQuerySet(models.QuerySet["RecordEntry"]):
-    def visible_to(self, user, *, now=None) -> RecordEntryQuerySet:
-        """Entries `user` may read right now under the patient's consent or an open emergency
-        access. The policy lives in `consent.selectors`."""
-        from consent.selectors import filter_visible_entries
-
-        return filter_visible_entries(self, user, now=now)
-
     def newest_first(self) -> RecordEntryQuerySet:
         return self.order_by("-recorded_on", "-created_at", "-id")
 

@@ -71,7 +71,10 @@ def create_record_entry(
     )
     if document is not None:
         content_type, extension = check_document(document)
-        entry.document_name = (document.name or "document")[-200:]
+        # The download name keeps the uploader's words but takes the extension of the real
+        # type, so a renamed file is never saved as e.g. .html on the reader's computer.
+        stem = (document.name or "").rsplit(".", 1)[0] or "document"
+        entry.document_name = f"{stem[-190:]}.{extension}"
         entry.document_type = content_type
         entry.document_size = document.size
         # Stored under a random name: nothing about the patient or content on disk.
