@@ -84,12 +84,10 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 # What browsers ignore when they read a URL's scheme: ASCII whitespace and control characters.
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
 
-MARKDOWN_EXTENSIONS = ["tables", "sane_lists", "fenced_code", "toc"]
-MARKDOWN_CONFIG = {
-    # "# Heading" becomes <h2>: the page's <h1> is the article's title.
-    "toc": {"baselevel": 2, "permalink": False},
-    "tables": {"use_align_attribute": True},
-}
+MARKDOWN_EXTENSIONS = ["tables", "sane_lists", "fenced_code"]
+MARKDOWN_CONFIG = {"tables": {"use_align_attribute": True}}
+# The page's only <h1> is the article's title: "# Heading" becomes <h2> (before sanitising).
+_H1 = re.compile(r"<(/?)h1\b", re.IGNORECASE)
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -132,7 +130,7 @@ def render_markdown(source: str) -> str:
     html = markdown.markdown(
         source, extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_CONFIG
     )
-    return sanitise_html(html)
+    return sanitise_html(_H1.sub(r"<\1h2", html))
 
 
 BLOCK_TAGS = frozenset(
