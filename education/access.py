@@ -16,9 +16,7 @@ def published_article(slug: str) -> Article:
     """An article the public may read (drafts, reviews and archived articles: 404)."""
     article = (
         Article.objects.published()
-        .select_related(
-            "published_version__reviewed_by__staff_profile", "author__staff_profile"
-        )
+        .select_related("published_version__reviewed_by__staff_profile", "author__staff_profile")
         .prefetch_related("published_version__topics")
         .filter(slug=slug)
         .first()

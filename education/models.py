@@ -289,7 +289,7 @@ class ArticleVersion(models.Model):
 
     @property
     def grade_level(self) -> str:
-        """"none", "good" (at or under target), "over" (over target), "override" (above 8)."""
+        """One of: none, good (at or under target), over (over target), override (above 8)."""
         if self.reading_grade is None:
             return "none"
         if self.reading_grade <= TARGET_GRADE:
@@ -316,20 +316,22 @@ class ArticleImage(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["uploaded_by", "sha256"], name="image_once_per_uploader")
+            models.UniqueConstraint(
+                fields=["uploaded_by", "sha256"], name="image_once_per_uploader"
+            )
         ]
 
     def __str__(self) -> str:
         return self.alt_text
+
+    def get_absolute_url(self) -> str:
+        return reverse("education:image", args=[self.key, self.extension])
 
     @property
     def extension(self) -> str:
         return {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}.get(
             self.content_type, "webp"
         )
-
-    def get_absolute_url(self) -> str:
-        return reverse("education:image", args=[self.key, self.extension])
 
 
 class Response(models.TextChoices):
@@ -356,9 +358,7 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         )
 
     def awaiting_answer(self) -> AssignmentQuerySet:
-        return self.filter(article__archived_at__isnull=True).exclude(
-            response=Response.UNDERSTOOD
-        )
+        return self.filter(article__archived_at__isnull=True).exclude(response=Response.UNDERSTOOD)
 
     def with_questions_for(self, physician) -> AssignmentQuerySet:
         return self.filter(assigned_by=physician, response=Response.QUESTION)

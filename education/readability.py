@@ -123,7 +123,7 @@ class ReadingReport:
 
     @property
     def level(self) -> str:
-        """"none", "good" (at or under target), "over" (over target) or "override" (needs the
+        """One of: none, good (at or under target), over (over target) or override (needs the
         reviewer's confirmed override)."""
         grade = self.grade
         if grade is None:

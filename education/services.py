@@ -283,8 +283,7 @@ def send_back(*, version: ArticleVersion, reviewer: User, comment: str) -> Artic
     notify(
         recipient=article.author,
         kind=NotificationKind.GENERAL,
-        message=f"{reviewer.display_name} sent your article “{version.title}” back with "
-        "comments.",
+        message=f"{reviewer.display_name} sent your article “{version.title}” back with comments.",
         link=reverse("staff:education_article", args=[article.pk]),
     )
     return version

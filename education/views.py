@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from .access import published_article
 from .forms import LibrarySearchForm
-from .models import Article, ArticleImage, Topic
+from .models import Article, ArticleImage
 from .services import record_article_view
 
 PAGE_SIZE = 20
@@ -44,7 +44,6 @@ def library(request: HttpRequest) -> HttpResponse:
             "page": page,
             "searching": searching,
             "query_string": query.urlencode(),
-            "topics": Topic.objects.all(),
         },
     )
 

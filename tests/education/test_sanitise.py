@@ -68,14 +68,16 @@ HOSTILE = [
     '<form action="https://evil.example"><input name=x><button>Go</button></form>',
     "<style>body{background:url(javascript:alert(1))}</style>",
     '<p style="position:fixed;top:0">overlay</p>',
-    '<link rel=stylesheet href="https://evil.example/x.css"><meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel=stylesheet href="https://evil.example/x.css">'
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
     '<base href="https://evil.example/">',
     # raw HTML blocks inside Markdown
     '<div markdown="1">\n\n*hi* <script>alert(1)</script>\n\n</div>',
     "```html\n<script>alert(1)</script>\n```",
     "    <script>alert('indented code')</script>",
     '<details open ontoggle="alert(1)"><summary>x</summary></details>',
-    '<table background="javascript:alert(1)"><tr><td style="x" align="javascript">c</td></tr></table>',
+    '<table background="javascript:alert(1)">'
+    '<tr><td style="x" align="javascript">c</td></tr></table>',
     '<h1 id="x" class="y">Heading</h1><p id="main">id clobbering</p>',
 ]
 

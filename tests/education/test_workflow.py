@@ -11,9 +11,9 @@ from django.urls import reverse
 from clinic.models import Role
 from education import services
 from education.models import Article, ArticleVersion, VersionStatus
+from tests.education.test_reading_grade import DENSE
 from tests.factories import StaffFactory
 from tests.factories.education import PLAIN_BODY, ArticleFactory
-from tests.education.test_reading_grade import DENSE
 
 ARTICLE_POST = {
     "title": "Looking after a cold",
@@ -114,7 +114,9 @@ def test_reviewer_sends_back_with_comments_and_the_version_is_kept(
     assert article.versions.get(number=1).body == PLAIN_BODY
 
 
-def test_above_grade_eight_needs_a_confirmed_override_with_reason(client, physician, other_physician):
+def test_above_grade_eight_needs_a_confirmed_override_with_reason(
+    client, physician, other_physician
+):
     article = ArticleFactory(author=physician, status="in_review", body=DENSE)
     version = article.latest_version
     assert version.needs_grade_override
