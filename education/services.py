@@ -53,7 +53,7 @@ def _require_physician(user: User) -> None:
 def _locked(article: Article) -> Article:
     """Reload the article under a row lock: one workflow step at a time per article."""
     return (
-        Article.objects.select_for_update()
+        Article.objects.select_for_update(of=("self",))
         .select_related("latest_version", "published_version")
         .get(pk=article.pk)
     )
@@ -368,7 +368,7 @@ def respond_to_assignment(*, assignment: Assignment, response: str) -> Assignmen
     if response not in Response.values:
         raise ValidationError("Choose one of the answers.")
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(of=("self",))
         .select_related("article__published_version", "assigned_by")
         .get(pk=assignment.pk)
     )
