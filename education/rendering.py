@@ -3,7 +3,8 @@
 Physicians write Markdown; it is converted with Python-Markdown and the result is sanitised with
 nh3 (ammonia) against the allowlist below. Raw HTML inside the Markdown goes through the same
 sanitiser, so it can add nothing the allowlist does not. Only the sanitised HTML is stored
-(`ArticleVersion.body_html`) and only that field is ever rendered with `|safe`.
+(`ArticleVersion.body_html`) and only that field, or the preview of unsaved words made by the same
+function, is ever rendered with `|safe`.
 """
 
 from __future__ import annotations

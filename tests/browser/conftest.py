@@ -51,6 +51,24 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def role_groups(transactional_db):
+    """Every browser test is transactional and ends by emptying the database, which also removes
+    the rows data migrations made (the role groups). Put them back, so each browser test starts
+    as after `migrate` whatever ran before it."""
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    for role, permissions in import_module("clinic.migrations.0002_roles").GRANTS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in permissions:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
