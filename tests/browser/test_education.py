@@ -27,18 +27,29 @@ A cold is a mild illness. Your nose runs and your throat feels sore.
 """
 
 
-def signed_in_page(browser, live_server, user):
-    """A browser tab signed in as `user` (a session made by Django's test client; staff have
-    two-step verification set up by the factory)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+@pytest.fixture
+def open_tab(browser, live_server):
+    """Open a tab, signed in as a user or signed out. Each tab has its own browser context (its
+    own cookies); all are closed before the live server stops."""
+    contexts = []
+
+    def open_tab(user=None):
+        context = browser.new_context(base_url=live_server.url)
+        contexts.append(context)
+        if user is not None:
+            # A session made by Django's test client (staff factories set up two-step
+            # verification, which the staff area requires).
+            client = Client()
+            client.force_login(user)
+            session = client.cookies["sessionid"].value
+            context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_tab
+    for context in contexts:
+        context.close()
 
 
 def watch_console(page) -> list[str]:
@@ -50,7 +61,7 @@ def watch_console(page) -> list[str]:
     return problems
 
 
-def test_write_review_assign_and_read_an_article(browser, live_server):
+def test_write_review_assign_and_read_an_article(open_tab):
     author = StaffFactory(role=Role.PHYSICIAN, display_name="Dr A. Rivera")
     reviewer = StaffFactory(role=Role.PHYSICIAN, display_name="Dr M. Chen")
     patient_user = PatientUserFactory(patient__legal_name="Maria Santos")
@@ -58,7 +69,7 @@ def test_write_review_assign_and_read_an_article(browser, live_server):
     TopicFactory(name="Colds and flu")
 
     # --- The author writes, watches the live preview, and sends it for review. ---------------
-    page = signed_in_page(browser, live_server, author)
+    page = open_tab(author)
     console = watch_console(page)
     page.goto("/staff/education/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Education")
@@ -84,7 +95,7 @@ def test_write_review_assign_and_read_an_article(browser, live_server):
     assert not [p for p in console if "Content Security Policy" in p], console
 
     # --- Another physician reviews and publishes it. ---------------------------------------
-    page = signed_in_page(browser, live_server, reviewer)
+    page = open_tab(reviewer)
     page.goto("/staff/education/")
     page.get_by_role("link", name="Looking after a cold").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review “Looking after a cold”")
@@ -96,8 +107,7 @@ def test_write_review_assign_and_read_an_article(browser, live_server):
     assert_accessible(page)
 
     # --- The public finds it in the library without signing in. -----------------------------
-    context = browser.new_context(base_url=live_server.url)
-    public = context.new_page()
+    public = open_tab()
     public.goto("/education/")
     expect(public.get_by_role("heading", level=1)).to_have_text("Health library")
     assert_accessible(public)
@@ -111,7 +121,7 @@ def test_write_review_assign_and_read_an_article(browser, live_server):
     assert_accessible(public)
 
     # --- The author gives it to a patient who shares their record. ---------------------------
-    page = signed_in_page(browser, live_server, author)
+    page = open_tab(author)
     page.goto(f"/staff/education/{article.pk}/assign/")
     assert_accessible(page)
     page.get_by_label("Patient").select_option(
@@ -124,7 +134,7 @@ def test_write_review_assign_and_read_an_article(browser, live_server):
     assert Assignment.objects.count() == 1
 
     # --- The patient reads it, has a question, and rates it. --------------------------------
-    page = signed_in_page(browser, live_server, patient_user)
+    page = open_tab(patient_user)
     page.goto("/portal/education/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your reading")
     assert_accessible(page)
