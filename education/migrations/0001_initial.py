@@ -11,8 +11,9 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # Only the Patient model is needed from patients: depend on its first migration.
     dependencies = [
-        ('patients', '0002_record_entries'),
+        ('patients', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
