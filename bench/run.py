@@ -340,8 +340,10 @@ def bench_delivery(world: dict) -> None:
             for pk in notifications.undelivered_ids(older_than=dt.timedelta(seconds=5)):
                 notifications.enqueue_delivery(pk)
             if os.environ.get("BENCH_PROFILE"):
-                print(f"    undelivered {left}, queued in Redis {redis.client().llen('celery')}",
-                      flush=True)
+                print(
+                    f"    undelivered {left}, queued in Redis {redis.client().llen('celery')}",
+                    flush=True,
+                )
             time.sleep(2)
         elapsed = time.perf_counter() - started
         sent = Notification.objects.filter(email_sent_at__isnull=False).count()

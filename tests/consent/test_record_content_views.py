@@ -23,6 +23,7 @@ from consent.access import MissingAccessEvent, record_content_view
 from consent.models import AccessEvent, Scope
 from patients.models import RecordCategory
 from tests.factories import StaffFactory
+from tests.factories.education import ArticleFactory, AssignmentFactory
 from tests.factories.onboarding import OnboardingVisitFactory
 from tests.support.records import make_entry, share
 
@@ -71,9 +72,17 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
     )
     event = AccessEvent.objects.filter(patient=patient).first()
     visit = OnboardingVisitFactory(patient=patient, site=patient.site, staff_member=front_desk)
+    article = ArticleFactory(author=physician, status="published")
+    assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
     ids = {
         "patients/<int:pk>": patient.pk,
         "visits/<int:pk>": visit.pk,
+        "staff/education/<int:pk>": article.pk,
+        "portal/education/<int:pk>": assignment.pk,
+        "slug": article.slug,
+        "number": 1,
+        "key": "00000000-0000-4000-8000-000000000000",
+        "ext": "png",
         "patient_id": patient.pk,
         "entry_id": document.pk,
         "grant_id": grant.pk,
@@ -92,8 +101,9 @@ def concrete_urls(ids: dict) -> list[tuple[str, object]]:
     for route, callback in all_patterns():
         if route.startswith(SKIP_PREFIXES):
             continue
-        for prefix in ("patients/<int:pk>", "visits/<int:pk>"):  # generic pk: by its resource
-            route = route.replace(prefix, prefix.split("/")[0] + f"/{ids[prefix]}")
+        for prefix in [key for key in ids if "/" in key]:  # a generic pk, told apart by its route
+            if route.startswith(prefix) or f"/{prefix}" in f"/{route}":
+                route = route.replace(prefix, prefix.replace("<int:pk>", str(ids[prefix])))
         params = re.findall(r"<(?:\w+:)?(\w+)>", route)
         unknown = [p for p in params if p not in ids]
         assert not unknown, f"add an id for {unknown} in {route} to this test's world"

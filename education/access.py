@@ -1,0 +1,82 @@
+"""Load-and-authorise helpers: every view gets its objects through these, never by a bare id.
+Outsiders get 404, so an id in a URL tells nothing about what exists."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from clinic.models import User
+from patients.models import Patient
+
+from .models import Article, ArticleVersion, Assignment, VersionStatus
+
+
+def published_article(slug: str) -> Article:
+    """An article the public may read (drafts, reviews and archived articles: 404)."""
+    article = (
+        Article.objects.published()
+        .select_related("published_version__reviewed_by__staff_profile", "author__staff_profile")
+        .prefetch_related("published_version__topics")
+        .filter(slug=slug)
+        .first()
+    )
+    if article is None:
+        raise Http404("No such article.")
+    return article
+
+
+def article_for_physician(user: User, pk: int) -> Article:
+    """Any physician's view of an article: their own, or another's once it was submitted."""
+    article = (
+        Article.objects.visible_to_staff(user)
+        .select_related(
+            "latest_version__reviewed_by__staff_profile",
+            "published_version__reviewed_by__staff_profile",
+            "author__staff_profile",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if article is None:
+        raise Http404("No such article.")
+    return article
+
+
+def article_for_author(user: User, pk: int) -> Article:
+    """An article the user wrote (to edit, submit, archive, see its feedback)."""
+    article = article_for_physician(user, pk)
+    if article.author_id != user.pk:
+        raise PermissionDenied("Only the author can do this.")
+    return article
+
+
+def version_for_physician(user: User, article: Article, number: int) -> ArticleVersion:
+    version = (
+        article.versions.select_related("reviewed_by__staff_profile", "created_by__staff_profile")
+        .prefetch_related("topics")
+        .filter(number=number)
+        .first()
+    )
+    # Another physician never sees the author's unsubmitted draft.
+    if version is None or (version.status == VersionStatus.DRAFT and article.author_id != user.pk):
+        raise Http404("No such version.")
+    return version
+
+
+def version_to_review(user: User, article: Article) -> ArticleVersion:
+    """The article's version in review, for a physician other than its author."""
+    if article.author_id == user.pk:
+        raise PermissionDenied("Another physician must review your article.")
+    version = article.latest_version
+    if version is None or version.status != VersionStatus.IN_REVIEW or article.archived_at:
+        raise Http404("Nothing to review.")
+    return version
+
+
+def assignment_for_patient(patient: Patient, pk: int) -> Assignment:
+    """One of the signed-in patient's own assignments (anyone else's: 404)."""
+    assignment = Assignment.objects.for_patient(patient).filter(pk=pk).first()
+    if assignment is None:
+        raise Http404("No such article in your reading list.")
+    return assignment

@@ -1,0 +1,83 @@
+"""Education's part of the navigation, the staff home and the patient's home."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from clinic.models import Role
+
+from .models import ArticleVersion, Assignment
+
+NAV_ITEMS = [
+    (40, "Health library", "education:library", ("anonymous", Role.PATIENT)),
+    (41, "Your reading", "portal:education", (Role.PATIENT,)),
+    (40, "Education", "staff:education_articles", (Role.PHYSICIAN,)),
+]
+
+
+def nav_badges(user) -> dict:
+    if user.role == Role.PHYSICIAN:
+        waiting = (
+            ArticleVersion.objects.awaiting_review_by(user)
+            .filter(article__archived_at__isnull=True)
+            .count()
+        )
+        return {"staff:education_articles": (waiting, "articles waiting for your review")}
+    patient = getattr(user, "patient", None)
+    if user.role == Role.PATIENT and patient is not None:
+        unread = (
+            Assignment.objects.for_patient(patient)
+            .awaiting_answer()
+            .filter(first_read_at__isnull=True)
+            .count()
+        )
+        return {"portal:education": (unread, "new articles to read")}
+    return {}
+
+
+def staff_steps(user) -> list[dict]:
+    if user.role != Role.PHYSICIAN:
+        return []
+    steps = []
+    waiting = (
+        ArticleVersion.objects.awaiting_review_by(user)
+        .filter(article__archived_at__isnull=True)
+        .count()
+    )
+    if waiting:
+        steps.append(
+            {
+                "label": f"Review {waiting} article{'s' if waiting != 1 else ''} from colleagues",
+                "url": reverse("staff:education_articles") + "#to-review",
+                "hint": "Another physician must approve each article before it is published.",
+            }
+        )
+    questions = Assignment.objects.with_questions_for(user).count()
+    if questions:
+        steps.append(
+            {
+                "label": f"{questions} patient question{'s' if questions != 1 else ''} about "
+                "articles you assigned",
+                "url": reverse("staff:education_questions"),
+            }
+        )
+    steps.append(
+        {
+            "label": "Write or assign plain-language health articles",
+            "url": reverse("staff:education_articles"),
+        }
+    )
+    return steps
+
+
+def portal_steps(patient) -> list[dict]:
+    assignments = list(Assignment.objects.for_patient(patient).awaiting_answer()[:3])
+    return [
+        {
+            "label": f"Read “{assignment.article.published_version.title}” from "
+            f"{assignment.assigned_by.display_name}",
+            "url": reverse("portal:education_assignment", args=[assignment.pk]),
+            "done": False,
+        }
+        for assignment in assignments
+    ]

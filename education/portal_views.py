@@ -1,0 +1,87 @@
+"""The patient's reading list at /portal/education/: articles their physicians gave them, with the
+physician's note; "I understand", "I have a question" and a helpfulness rating. Only the signed-in
+patient's own assignments, loaded through `education.access`."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic.decorators import patient_required
+
+from . import services
+from .access import assignment_for_patient
+from .forms import RatingForm, ResponseForm
+from .models import Assignment, Response
+
+
+@patient_required
+@require_GET
+def reading_list(request: HttpRequest) -> HttpResponse:
+    assignments = Assignment.objects.for_patient(request.patient)
+    return render(request, "education/portal_list.html", {"assignments": assignments})
+
+
+@patient_required
+@require_GET
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = assignment_for_patient(request.patient, pk)
+    if not assignment.article.archived_at:
+        if assignment.first_read_at is None:
+            services.record_assignment_read(assignment)
+        services.record_article_view(assignment.article)
+    version = assignment.article.published_version
+    return render(
+        request,
+        "education/portal_assignment.html",
+        {
+            "assignment": assignment,
+            "article": assignment.article,
+            "version": version,
+            "topics": version.topics.all(),
+            "rating_form": RatingForm(initial={"helpful": assignment.helpful}),
+            "Response": Response,
+        },
+    )
+
+
+@patient_required
+@require_POST
+def respond(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = assignment_for_patient(request.patient, pk)
+    form = ResponseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose “I understand” or “I have a question”.")
+        return redirect("portal:education_assignment", pk=assignment.pk)
+    try:
+        services.respond_to_assignment(
+            assignment=assignment, response=form.cleaned_data["response"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if form.cleaned_data["response"] == Response.QUESTION:
+            messages.success(
+                request,
+                "We told your physician you have a question. They will get in touch, or ask at "
+                "your next visit.",
+            )
+        else:
+            messages.success(request, "Thank you for letting us know.")
+    return redirect("portal:education_assignment", pk=assignment.pk)
+
+
+@patient_required
+@require_POST
+def rate(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = assignment_for_patient(request.patient, pk)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how helpful the article was, from 1 to 5.")
+        return redirect("portal:education_assignment", pk=assignment.pk)
+    services.rate_assignment(assignment=assignment, helpful=form.cleaned_data["helpful"])
+    messages.success(request, "Thank you for rating this article.")
+    return redirect("portal:education_assignment", pk=assignment.pk)

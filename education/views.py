@@ -1,0 +1,75 @@
+"""The public health library at /education/: readable without signing in, published articles only,
+no patient data."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from .access import published_article
+from .forms import LibrarySearchForm
+from .models import Article, ArticleImage
+from .services import record_article_view
+
+PAGE_SIZE = 20
+IMAGE_CACHE_SECONDS = 7 * 24 * 3600
+
+
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    form = LibrarySearchForm(request.GET or None)
+    articles = Article.objects.for_library()
+    searching = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["topic"]:
+            articles = articles.with_topic(data["topic"].slug)
+            searching = True
+        if data["language"]:
+            articles = articles.in_language(data["language"])
+            searching = True
+        if data["q"]:
+            articles = articles.search(data["q"])
+            searching = True
+    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "education/library.html",
+        {
+            "form": form,
+            "page": page,
+            "searching": searching,
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    article = published_article(slug)
+    if not (request.user.is_authenticated and request.user.is_clinic_staff):
+        record_article_view(article)
+    return render(
+        request,
+        "education/article.html",
+        {"article": article, "version": article.published_version},
+    )
+
+
+@require_GET
+def image(request: HttpRequest, key, ext: str) -> HttpResponse:
+    """An uploaded article image, served with the type we recognised at upload and no way to be
+    read as anything else."""
+    found = ArticleImage.objects.filter(key=key).first()
+    if found is None or found.extension != ext:
+        raise Http404("No such image.")
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Content-Disposition"] = f'inline; filename="{found.key}.{found.extension}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = f"public, max-age={IMAGE_CACHE_SECONDS}, immutable"
+    return response
