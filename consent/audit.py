@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from patients.models import Patient, RecordEntry
@@ -56,16 +56,42 @@ def compute_hash(event: AccessEvent) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
-def _locked_head(patient_id: int) -> AccessChainHead:
-    head = AccessChainHead.objects.select_for_update().filter(patient_id=patient_id).first()
-    if head is not None:
-        return head
-    # First event of this chain: create the head; a concurrent creator makes this a no-op.
-    AccessChainHead.objects.bulk_create(
-        [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
-        ignore_conflicts=True,
-    )
-    return AccessChainHead.objects.select_for_update().get(patient_id=patient_id)
+EVENT_COLUMNS = (
+    "patient_id",
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_role",
+    "actor_name",
+    "action",
+    "target",
+    "entry_id",
+    "category",
+    "purpose",
+    "basis",
+    "grant_id",
+    "emergency_id",
+    "prev_hash",
+    "hash",
+)
+
+
+def _locked_head(cursor, patient_id: int) -> tuple[int, str]:
+    """The chain head's (sequence, hash), locked until the transaction ends."""
+    table = AccessChainHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT sequence, hash FROM {table} WHERE patient_id = %s{lock}"  # noqa: S608
+    cursor.execute(select, [patient_id])
+    row = cursor.fetchone()
+    if row is None:
+        # First event of this chain: create the head; a concurrent creator makes this a no-op.
+        AccessChainHead.objects.bulk_create(
+            [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
+            ignore_conflicts=True,
+        )
+        cursor.execute(select, [patient_id])
+        row = cursor.fetchone()
+    return row[0], row[1]
 
 
 @transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
@@ -83,29 +109,47 @@ def append_event(
     emergency: EmergencyAccess | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> AccessEvent:
-    head = _locked_head(patient.pk)
+    """Append one event to the patient's chain. Three statements under the head's lock (read
+    head, insert event, move head), written in SQL because this runs on every read of a record
+    and the ORM's per-query overhead would dominate it."""
     # Microsecond precision survives every database we support, so the hash recomputes exactly.
     occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
-    event = AccessEvent(
-        patient=patient,
-        sequence=head.sequence + 1,
-        occurred_at=occurred_at,
-        actor=actor,
-        actor_role=actor.role or "",
-        actor_name=actor.display_name[:150],
-        action=action,
-        target=target,
-        entry=entry,
-        category=category,
-        purpose=purpose[:200],
-        basis=basis,
-        grant=grant,
-        emergency=emergency,
-        prev_hash=head.hash,
-    )
-    event.hash = compute_hash(event)
-    event.save(force_insert=True)
-    AccessChainHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    with connection.cursor() as cursor:
+        sequence, prev_hash = _locked_head(cursor, patient.pk)
+        event = AccessEvent(
+            patient=patient,
+            sequence=sequence + 1,
+            occurred_at=occurred_at,
+            actor=actor,
+            actor_role=actor.role or "",
+            actor_name=actor.display_name[:150],
+            action=action,
+            target=target,
+            entry=entry,
+            category=category,
+            purpose=purpose[:200],
+            basis=basis,
+            grant=grant,
+            emergency=emergency,
+            prev_hash=prev_hash,
+        )
+        event.hash = compute_hash(event)
+        values = [getattr(event, column) for column in EVENT_COLUMNS]
+        values[2] = connection.ops.adapt_datetimefield_value(occurred_at)
+        placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
+        cursor.execute(
+            f"INSERT INTO {AccessEvent._meta.db_table} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({placeholders}) RETURNING id",
+            values,
+        )
+        event.pk = cursor.fetchone()[0]
+        cursor.execute(
+            f"UPDATE {AccessChainHead._meta.db_table} SET sequence = %s, hash = %s "  # noqa: S608
+            "WHERE patient_id = %s",
+            [event.sequence, event.hash, patient.pk],
+        )
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 

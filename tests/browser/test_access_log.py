@@ -1,0 +1,70 @@
+"""The patient's access log in a real browser: who looked, the integrity line, filtering, the
+"I don't recognise this" report, and axe-core on each page."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from clinic.models import Role
+from consent.models import Scope
+from feedback.models import Grievance
+from tests.browser.axe import assert_accessible
+from tests.factories import DEFAULT_PASSWORD, PatientUserFactory, StaffFactory
+from tests.support.records import make_entry, share
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_patient_reads_filters_and_reports_a_look(page, live_server):
+    user = PatientUserFactory(email="maria@example.org", patient__legal_name="Maria Santos")
+    patient = user.patient
+    rivera = StaffFactory(role=Role.PHYSICIAN, display_name="Dr A. Rivera")
+    chen = StaffFactory(role=Role.PHYSICIAN, display_name="Dr M. Chen")
+    entry = make_entry(patient, rivera, title="Cholesterol panel")
+    share(patient, rivera, scope=Scope.RECORD)
+    share(patient, chen, scope=Scope.RECORD)
+    for physician in (rivera, chen):
+        staff_client = Client()
+        staff_client.force_login(physician)
+        assert (
+            staff_client.get(f"/staff/patients/{patient.pk}/entries/{entry.pk}/").status_code == 200
+        )
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(f"{live_server.url}/portal/")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Access log").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who looked at your record")
+    expect(page.get_by_role("status")).to_contain_text("Your log is intact (verified just now")
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Dr M. Chen")
+    expect(rows.nth(1)).to_contain_text("Dr A. Rivera")
+    expect(page.locator("main")).not_to_contain_text("Cholesterol panel")
+    assert_accessible(page)
+
+    # Filter to one person with the keyboard.
+    page.get_by_label("Person").select_option(label="Dr A. Rivera")
+    page.get_by_role("button", name="Filter").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr")).to_contain_text("Dr A. Rivera")
+    assert_accessible(page)
+
+    # "I don't recognise this" opens a concern about that very look.
+    page.get_by_role("link", name="I don't recognise this look by Dr A. Rivera").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Raise a concern")
+    expect(page.locator("main")).to_contain_text("Dr A. Rivera")
+    assert_accessible(page)
+    page.get_by_label("Tell us what worries you").fill("I have never been treated by Dr Rivera.")
+    page.get_by_role("button", name="Send my concern").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Feedback and concerns")
+    expect(page.locator("main")).to_contain_text("A look by Dr A. Rivera")
+    assert_accessible(page)
+    grievance = Grievance.objects.get()
+    assert grievance.access_event.actor == rivera
