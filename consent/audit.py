@@ -56,24 +56,7 @@ def compute_hash(event: AccessEvent) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
-EVENT_COLUMNS = (
-    "patient_id",
-    "sequence",
-    "occurred_at",
-    "actor_id",
-    "actor_role",
-    "actor_name",
-    "action",
-    "target",
-    "entry_id",
-    "category",
-    "purpose",
-    "basis",
-    "grant_id",
-    "emergency_id",
-    "prev_hash",
-    "hash",
-)
+EVENT_COLUMNS = (*CANONICAL_FIELDS, "hash")  # the columns an append writes
 
 
 def _locked_head(cursor, patient_id: int) -> tuple[int, str]:

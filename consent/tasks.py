@@ -9,14 +9,18 @@ from celery import shared_task
 
 from . import integrity, notifications, services
 
+# Sending mail: retried with backoff when the mail server or network fails; at-most-once is the
+# service's job (row lock + sent_at), so a redelivered message is harmless.
+SENDS_EMAIL = {
+    "acks_late": True,
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 10,
+}
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=10,
-)
+
+@shared_task(**SENDS_EMAIL)
 def deliver_notification(notification_id: int) -> bool:
     return notifications.deliver(notification_id)
 
@@ -31,13 +35,7 @@ def sweep_undelivered_notifications() -> int:
     return len(ids)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=10,
-)
+@shared_task(**SENDS_EMAIL)
 def deliver_digest(recipient_id: int) -> int:
     return notifications.deliver_digest(recipient_id)
 

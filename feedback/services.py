@@ -33,12 +33,13 @@ def raise_grievance(
     grievance.full_clean()
     grievance.save()
     about = "a look at their record" if access_event else "their care or the portal"
+    raised, due = timezone.localtime(now), timezone.localtime(grievance.acknowledge_by)
     for officer in User.objects.filter(staff_profile__role=Role.PRIVACY_OFFICER, is_active=True):
         notify(
             recipient=officer,
             kind=NotificationKind.GENERAL,
-            message=f"A patient raised a concern about {about} on {now:%-d %b at %H:%M}. "
-            f"Please acknowledge it by {grievance.acknowledge_by:%-d %b}.",
+            message=f"A patient raised a concern about {about} on {raised:%-d %b at %H:%M}. "
+            f"Please acknowledge it by {due:%-d %b}.",
             link=reverse("staff:grievances"),
         )
     return grievance

@@ -18,17 +18,9 @@ from consent.tasks import deliver_notification, sweep_undelivered_notifications
 from tests.support import celery as celery_support
 from tests.support import processes
 from tests.support.records import make_entry, share
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -14,17 +12,9 @@ from patients.models import OnboardingEmail
 from tests.factories import PatientFactory, StaffFactory
 from tests.factories.onboarding import slot
 from tests.support import celery as celery_support
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_invitation_goes_through_redis_and_a_worker(redis):
