@@ -119,18 +119,26 @@ def append_event(
         event.hash = compute_hash(event)
         values = [getattr(event, column) for column in EVENT_COLUMNS]
         values[2] = connection.ops.adapt_datetimefield_value(occurred_at)
-        placeholders = ", ".join(["%s"] * len(EVENT_COLUMNS))
-        cursor.execute(
+        insert = (
             f"INSERT INTO {AccessEvent._meta.db_table} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
-            f"VALUES ({placeholders}) RETURNING id",
-            values,
+            f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))}) RETURNING id"
         )
-        event.pk = cursor.fetchone()[0]
-        cursor.execute(
+        move_head = (
             f"UPDATE {AccessChainHead._meta.db_table} SET sequence = %s, hash = %s "  # noqa: S608
-            "WHERE patient_id = %s",
-            [event.sequence, event.hash, patient.pk],
+            "WHERE patient_id = %s"
         )
+        head_values = [event.sequence, event.hash, patient.pk]
+        if connection.vendor == "postgresql":
+            # One round trip for both writes (a data-modifying CTE).
+            cursor.execute(
+                f"WITH event AS ({insert}) {move_head} RETURNING (SELECT id FROM event)",  # noqa: S608
+                values + head_values,
+            )
+            event.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            event.pk = cursor.fetchone()[0]
+            cursor.execute(move_head, head_values)
     event._state.adding = False
     event._state.db = connection.alias
     return event

@@ -400,6 +400,9 @@ class Notification(models.Model):
     email_sent_at = models.DateTimeField(null=True, blank=True)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     delivery_attempts = models.PositiveIntegerField(default=0)
+    republished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last published its delivery again."
+    )
     # For access notifications: who looked, how many reads this notification stands for, and
     # when, so reads by one person within 30 minutes become one notification.
     actor = models.ForeignKey(
@@ -467,18 +470,30 @@ class AccessEvent(models.Model):
     """One read of record content. Append-only and hash-chained per patient: `hash` is SHA-256
     over the canonical fields and `prev_hash` (see `consent.audit`)."""
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="access_events")
+    # Three foreign keys skip their own index: (patient, sequence), (patient, -occurred_at) and
+    # (patient, actor, -occurred_at) already serve every lookup, and each index costs every append.
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="access_events", db_index=False
+    )
     sequence = models.PositiveBigIntegerField()
     occurred_at = models.DateTimeField()
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_index=False,
     )
     actor_role = models.CharField(max_length=20)
     actor_name = models.CharField(max_length=150)
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     target = models.CharField(max_length=10, choices=AccessTarget.choices)
     entry = models.ForeignKey(
-        RecordEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="access_events"
+        RecordEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_index=False,
     )
     category = models.CharField(max_length=20, choices=RecordCategory.choices, blank=True)
     purpose = models.CharField(max_length=200)

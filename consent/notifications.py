@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clinic.emails import send_templated_email
@@ -102,6 +102,25 @@ def undelivered_ids(*, older_than: dt.timedelta, now: dt.datetime | None = None)
         .order_by("email_due_at")
         .values_list("pk", flat=True)[:5000]
     )
+
+
+def republish_overdue(
+    *, older_than: dt.timedelta, resend_every: dt.timedelta, now: dt.datetime | None = None
+) -> int:
+    """Publish again the immediate notifications still unsent `older_than` after they were due,
+    each at most once per `resend_every`, so a long backlog is not flooded with duplicates."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.undelivered()
+        .filter(delivery=Delivery.IMMEDIATE, email_due_at__lte=now - older_than)
+        .filter(Q(republished_at__isnull=True) | Q(republished_at__lte=now - resend_every))
+        .order_by("email_due_at")
+        .values_list("pk", flat=True)[:5000]
+    )
+    Notification.objects.filter(pk__in=ids).update(republished_at=now)
+    for notification_id in ids:
+        enqueue_delivery(notification_id)
+    return len(ids)
 
 
 def recipients_with_due_digests(*, now: dt.datetime | None = None) -> list[int]:

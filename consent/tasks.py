@@ -29,10 +29,9 @@ def deliver_notification(notification_id: int) -> bool:
 def sweep_undelivered_notifications() -> int:
     """Beat, every minute: publish again what is still undelivered a minute after it was due
     (Redis or the worker was down, or the process died between commit and publish)."""
-    ids = notifications.undelivered_ids(older_than=dt.timedelta(minutes=1))
-    for notification_id in ids:
-        notifications.enqueue_delivery(notification_id)
-    return len(ids)
+    return notifications.republish_overdue(
+        older_than=dt.timedelta(minutes=1), resend_every=dt.timedelta(minutes=5)
+    )
 
 
 @shared_task(**SENDS_EMAIL)

@@ -215,3 +215,17 @@ def test_notifications_page_and_preference(client, shared_record, patient, physi
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert AccessAlertPreference.objects.get(patient=patient).delivery == "digest"
+
+
+def test_sweep_does_not_flood_a_backlog_with_duplicates(patient_user, mailoutbox, monkeypatch):
+    published = []
+    monkeypatch.setattr(outbox, "enqueue_delivery", published.append)
+    stuck = outbox.notify(recipient=patient_user, kind="general", message="a", link="/portal/")
+    Notification.objects.filter(pk=stuck.pk).update(
+        email_due_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    assert sweep_undelivered_notifications() == 1
+    assert sweep_undelivered_notifications() == 0  # published a moment ago: not again yet
+    with at(timezone.now() + dt.timedelta(minutes=6)):
+        assert sweep_undelivered_notifications() == 1  # still unsent five minutes later: again
+    assert published == [stuck.pk, stuck.pk]
