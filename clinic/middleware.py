@@ -103,6 +103,5 @@ class NoStoreForSignedInMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.user.is_authenticated or request.path_info.startswith(("/portal/", "/staff/")):
-            add_never_cache_headers(response)
-            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
         return response

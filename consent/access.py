@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 
 from django.db import transaction
@@ -134,7 +134,6 @@ class StaffAccess:
     grants: list[ConsentGrant]
     emergency: EmergencyAccess | None
     now: dt.datetime
-    categories: set[str] = field(default_factory=set)
 
     @property
     def main_basis(self) -> ConsentGrant | EmergencyAccess | None:

@@ -75,6 +75,16 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
         .first()
     )
     if recent is not None:
+        # Say "under emergency access" if any read this notification stands for was one.
+        emergency = (
+            emergency
+            or AccessEvent.objects.filter(
+                patient_id=patient.pk,
+                actor_id=event.actor_id,
+                basis=AccessBasis.EMERGENCY,
+                occurred_at__gte=recent.first_event_at,
+            ).exists()
+        )
         Notification.objects.filter(pk=recent.pk).update(
             event_count=F("event_count") + 1,
             last_event_at=event.occurred_at,
@@ -84,7 +94,7 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
                 count=recent.event_count + 1,
                 first=recent.first_event_at,
                 last=event.occurred_at,
-                emergency=emergency or "emergency" in recent.message,
+                emergency=emergency,
             ),
         )
         return recent

@@ -93,15 +93,18 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def undelivered_ids(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
-    """Immediate notifications still unsent `older_than` after they were due."""
+def _overdue(*, older_than: dt.timedelta, now: dt.datetime | None = None):
+    """Immediate notifications still unsent `older_than` after they were due, oldest first."""
     now = now or timezone.now()
-    return list(
+    return (
         Notification.objects.undelivered()
         .filter(delivery=Delivery.IMMEDIATE, email_due_at__lte=now - older_than)
         .order_by("email_due_at")
-        .values_list("pk", flat=True)[:5000]
     )
+
+
+def count_overdue(*, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    return _overdue(older_than=older_than, now=now).count()
 
 
 def republish_overdue(
@@ -111,10 +114,8 @@ def republish_overdue(
     each at most once per `resend_every`, so a long backlog is not flooded with duplicates."""
     now = now or timezone.now()
     ids = list(
-        Notification.objects.undelivered()
-        .filter(delivery=Delivery.IMMEDIATE, email_due_at__lte=now - older_than)
+        _overdue(older_than=older_than, now=now)
         .filter(Q(republished_at__isnull=True) | Q(republished_at__lte=now - resend_every))
-        .order_by("email_due_at")
         .values_list("pk", flat=True)[:5000]
     )
     Notification.objects.filter(pk__in=ids).update(republished_at=now)

@@ -260,6 +260,22 @@ def _decide(access_request: AccessRequest) -> AccessRequest:
     return locked
 
 
+def _record_decision(access_request: AccessRequest, status: str, note: str = "") -> None:
+    """Store the patient's answer and tell the physician (who and when, never what)."""
+    access_request.status = status
+    access_request.decided_at = timezone.now()
+    access_request.decision_note = note.strip()[:500]
+    access_request.save(update_fields=["status", "decided_at", "decision_note"])
+    verb = "approved" if status == RequestStatus.APPROVED else "declined"
+    notify(
+        recipient=access_request.physician,
+        kind=NotificationKind.REQUEST_DECIDED,
+        message=f"{access_request.patient.display_name} {verb} your access request on "
+        f"{_when(access_request.decided_at)}.",
+        link=reverse("staff:access_requests"),
+    )
+
+
 @transaction.atomic
 def approve_access_request(
     *,
@@ -291,33 +307,14 @@ def approve_access_request(
         expires_at=expires_at,
         access_request=access_request,
     )
-    access_request.status = RequestStatus.APPROVED
-    access_request.decided_at = timezone.now()
-    access_request.save(update_fields=["status", "decided_at"])
-    notify(
-        recipient=access_request.physician,
-        kind=NotificationKind.REQUEST_DECIDED,
-        message=f"{access_request.patient.display_name} approved your access request on "
-        f"{_when(access_request.decided_at)}.",
-        link=reverse("staff:access_requests"),
-    )
+    _record_decision(access_request, RequestStatus.APPROVED)
     return grant
 
 
 @transaction.atomic
 def decline_access_request(*, access_request: AccessRequest, note: str = "") -> AccessRequest:
     access_request = _decide(access_request)
-    access_request.status = RequestStatus.DECLINED
-    access_request.decided_at = timezone.now()
-    access_request.decision_note = note.strip()[:500]
-    access_request.save(update_fields=["status", "decided_at", "decision_note"])
-    notify(
-        recipient=access_request.physician,
-        kind=NotificationKind.REQUEST_DECIDED,
-        message=f"{access_request.patient.display_name} declined your access request on "
-        f"{_when(access_request.decided_at)}.",
-        link=reverse("staff:access_requests"),
-    )
+    _record_decision(access_request, RequestStatus.DECLINED, note)
     return access_request
 
 

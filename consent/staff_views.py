@@ -24,6 +24,7 @@ from .forms import (
     FindPatientForm,
     PatientSearchForm,
     RecordEntryForm,
+    normalise_mrn,
 )
 from .models import AccessAction, AccessRequest
 from .portal_views import _category_or_404, document_response
@@ -135,27 +136,47 @@ def find_patient(request: HttpRequest) -> HttpResponse:
     name and date of birth, to confirm it is the right person."""
     form = FindPatientForm(request.POST or None)
     patient = None
-    can_see = False
     if request.method == "POST" and form.is_valid():
         patient = _patient_by_mrn(form.cleaned_data["mrn"])
         if patient is None:
             form.add_error("mrn", "No patient has this MRN. Please check it.")
-        else:
-            can_see = Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists()
-    context = {"form": form, "patient": patient, "can_see": can_see}
+    return _find_page(request, patient, form=form)
+
+
+def _find_page(
+    request: HttpRequest,
+    patient: Patient | None,
+    *,
+    form: FindPatientForm | None = None,
+    request_form: AccessRequestForm | None = None,
+    emergency_form: EmergencyAccessForm | None = None,
+) -> HttpResponse:
+    """The find page, with the request and emergency forms for a found patient (blank, or the
+    one just posted with its errors)."""
+    context: dict = {"form": form or FindPatientForm(initial={"mrn": getattr(patient, "mrn", "")})}
     if patient is not None:
-        context["request_form"] = AccessRequestForm(initial={"mrn": patient.mrn})
-        context["emergency_form"] = EmergencyAccessForm(initial={"mrn": patient.mrn})
+        initial = {"mrn": patient.mrn}
+        context.update(
+            patient=patient,
+            can_see=Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists(),
+            request_form=request_form or AccessRequestForm(initial=initial),
+            emergency_form=emergency_form or EmergencyAccessForm(initial=initial),
+        )
     return render(request, "consent/staff_find_patient.html", context)
+
+
+def _posted_patient(form) -> Patient:
+    patient = _patient_by_mrn(normalise_mrn(form.data.get("mrn", "")))
+    if patient is None:
+        raise Http404("No such patient.")
+    return patient
 
 
 @physician_only
 @require_POST
 def access_request_new(request: HttpRequest) -> HttpResponse:
     form = AccessRequestForm(request.POST)
-    patient = _patient_by_mrn(form.data.get("mrn", "").strip().upper())
-    if patient is None:
-        raise Http404("No such patient.")
+    patient = _posted_patient(form)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,25 +194,14 @@ def access_request_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Your request was sent to {patient.display_name}.")
             return redirect("staff:access_requests")
-    return render(
-        request,
-        "consent/staff_find_patient.html",
-        {
-            "form": FindPatientForm(initial={"mrn": patient.mrn}),
-            "patient": patient,
-            "request_form": form,
-            "emergency_form": EmergencyAccessForm(initial={"mrn": patient.mrn}),
-        },
-    )
+    return _find_page(request, patient, request_form=form)
 
 
 @physician_only
 @require_POST
 def emergency_new(request: HttpRequest) -> HttpResponse:
     form = EmergencyAccessForm(request.POST)
-    patient = _patient_by_mrn(form.data.get("mrn", "").strip().upper())
-    if patient is None:
-        raise Http404("No such patient.")
+    patient = _posted_patient(form)
     if form.is_valid():
         try:
             access = services.open_emergency_access(
@@ -203,20 +213,10 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
             messages.warning(
                 request,
                 f"Emergency access is open until {timezone.localtime(access.expires_at):%H:%M}. "
-                "The patient has been "
-                "told and a privacy officer will review it.",
+                "The patient has been told and a privacy officer will review it.",
             )
             return redirect("staff:patient_record", patient_id=patient.pk)
-    return render(
-        request,
-        "consent/staff_find_patient.html",
-        {
-            "form": FindPatientForm(initial={"mrn": patient.mrn}),
-            "patient": patient,
-            "request_form": AccessRequestForm(initial={"mrn": patient.mrn}),
-            "emergency_form": form,
-        },
-    )
+    return _find_page(request, patient, emergency_form=form)
 
 
 @physician_only

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.decorators import role_required
+from consent.models import ConsentGrant, GivenVia
 
 from . import services
 from .access import ONBOARDING_ROLES, patient_for_front_desk, visit_for_front_desk
@@ -226,8 +227,6 @@ def _render_visit(
     status: int = 200,
 ) -> HttpResponse:
     codes = list(ActivationCode.objects.filter(patient=visit.patient).order_by("-issued_at")[:5])
-    from consent.models import ConsentGrant, GivenVia
-
     in_person_grants = [
         grant.describe()
         for grant in ConsentGrant.objects.filter(

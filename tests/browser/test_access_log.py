@@ -10,9 +10,15 @@ from playwright.sync_api import expect
 from clinic.models import Role
 from consent.models import Scope
 from feedback.models import Grievance
+from patients.models import RecordCategory
 from tests.browser.axe import assert_accessible
-from tests.factories import DEFAULT_PASSWORD, PatientUserFactory, StaffFactory
-from tests.support.records import make_entry, share
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    PatientUserFactory,
+    RecordEntryFactory,
+    StaffFactory,
+    grant,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,9 +28,14 @@ def test_patient_reads_filters_and_reports_a_look(page, live_server):
     patient = user.patient
     rivera = StaffFactory(role=Role.PHYSICIAN, display_name="Dr A. Rivera")
     chen = StaffFactory(role=Role.PHYSICIAN, display_name="Dr M. Chen")
-    entry = make_entry(patient, rivera, title="Cholesterol panel")
-    share(patient, rivera, scope=Scope.RECORD)
-    share(patient, chen, scope=Scope.RECORD)
+    entry = RecordEntryFactory(
+        category=RecordCategory.LAB_RESULT,
+        patient=patient,
+        author=rivera,
+        title="Cholesterol panel",
+    )
+    grant(patient, rivera, scope=Scope.RECORD)
+    grant(patient, chen, scope=Scope.RECORD)
     for physician in (rivera, chen):
         staff_client = Client()
         staff_client.force_login(physician)

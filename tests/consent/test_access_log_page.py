@@ -12,14 +12,21 @@ from django.utils import timezone
 
 from consent.models import AccessEvent, Scope
 from feedback.models import Grievance
-from tests.support.records import make_entry, share
+from patients.models import RecordCategory
+from tests.factories import RecordEntryFactory, grant
 
 
 @pytest.fixture
 def looked_at(client, patient, physician, other_physician):
-    entry = make_entry(patient, physician, title="Secret title", body="Secret body")
-    share(patient, physician, scope=Scope.RECORD)
-    share(patient, other_physician, scope=Scope.CATEGORY, category="lab_result")
+    entry = RecordEntryFactory(
+        category=RecordCategory.LAB_RESULT,
+        patient=patient,
+        author=physician,
+        title="Secret title",
+        body="Secret body",
+    )
+    grant(patient, physician, scope=Scope.RECORD)
+    grant(patient, other_physician, scope=Scope.CATEGORY, category="lab_result")
     start = timezone.now() + dt.timedelta(minutes=1)
     for days, who, url in [
         (0, physician, f"/staff/patients/{patient.pk}/"),

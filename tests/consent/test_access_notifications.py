@@ -14,22 +14,28 @@ from consent.access_notifications import next_digest_time
 from consent.models import AccessAlertPreference, Delivery, Notification, NotificationKind, Scope
 from consent.tasks import send_due_digests, sweep_undelivered_notifications
 from patients.models import RecordCategory
-from tests.support.records import make_entry, share
+from tests.factories import RecordEntryFactory, grant
 
 
 @pytest.fixture
 def shared_record(patient, physician):
     entries = [
-        make_entry(patient, physician, title="Hidden title HbA1c", body="Glucose body text"),
-        make_entry(
-            patient,
-            physician,
+        RecordEntryFactory(
+            category=RecordCategory.LAB_RESULT,
+            patient=patient,
+            author=physician,
+            title="Hidden title HbA1c",
+            body="Glucose body text",
+        ),
+        RecordEntryFactory(
+            patient=patient,
+            author=physician,
             category=RecordCategory.MEDICATION,
             title="Hidden title Metformin",
             body="Metformin body text",
         ),
     ]
-    share(patient, physician, scope=Scope.RECORD)
+    grant(patient, physician, scope=Scope.RECORD)
     return entries
 
 
@@ -99,7 +105,7 @@ def test_a_look_after_the_window_is_a_new_notification(
     mailoutbox,
     django_capture_on_commit_callbacks,
 ):
-    share(patient, other_physician, scope=Scope.RECORD)
+    grant(patient, other_physician, scope=Scope.RECORD)
     start = timezone.now()
     with at(start), django_capture_on_commit_callbacks(execute=True):
         read_record(client, physician, patient)
@@ -123,7 +129,7 @@ def test_digest_preference_sends_one_summary_at_digest_time(
 ):
     settings.ACCESS_DIGEST_HOUR = 18
     AccessAlertPreference.objects.create(patient=patient, delivery=Delivery.DIGEST)
-    share(patient, other_physician, scope=Scope.RECORD)
+    grant(patient, other_physician, scope=Scope.RECORD)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     morning = timezone.make_aware(dt.datetime.combine(tomorrow, dt.time(9, 0)))
     with at(morning), django_capture_on_commit_callbacks(execute=True):
@@ -154,7 +160,7 @@ def test_digest_preference_sends_one_summary_at_digest_time(
 def test_emergency_reads_are_emailed_at_once_even_with_digest(
     client, patient, physician, other_physician, mailoutbox, django_capture_on_commit_callbacks
 ):
-    make_entry(patient, physician)
+    RecordEntryFactory(patient=patient, author=physician, category=RecordCategory.LAB_RESULT)
     AccessAlertPreference.objects.create(patient=patient, delivery=Delivery.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
         services.open_emergency_access(
@@ -229,3 +235,24 @@ def test_sweep_does_not_flood_a_backlog_with_duplicates(patient_user, mailoutbox
     with at(timezone.now() + dt.timedelta(minutes=6)):
         assert sweep_undelivered_notifications() == 1  # still unsent five minutes later: again
     assert published == [stuck.pk, stuck.pk]
+
+
+def test_a_coalesced_notification_mentions_emergency_access_if_any_read_was_one(
+    client, shared_record, patient, physician, django_capture_on_commit_callbacks
+):
+    start = timezone.now()
+    with at(start), django_capture_on_commit_callbacks(execute=True):
+        read_record(client, physician, patient)  # under the grant
+    grant_given = patient.consent_grants.get()
+    with at(start + dt.timedelta(minutes=5)):
+        services.revoke_consent(grant=grant_given, revoked_by=patient.user)
+        services.open_emergency_access(
+            physician=physician,
+            patient=patient,
+            reason="Collapsed in clinic, needs allergy history now",
+        )
+    with at(start + dt.timedelta(minutes=10)), django_capture_on_commit_callbacks(execute=True):
+        read_record(client, physician, patient)  # under emergency access
+    notification = access_notifications(patient).get()
+    assert notification.event_count == 2
+    assert "viewed 2 items in your record under emergency access" in notification.message

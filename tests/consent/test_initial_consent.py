@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from consent.models import ConsentGrant, GivenVia
+from patients.models import RecordCategory
+from tests.factories import RecordEntryFactory
 from tests.factories.onboarding import OnboardingVisitFactory, checked_in, identity_verified
-from tests.support.records import make_entry
 
 
 @pytest.fixture
@@ -25,7 +26,12 @@ def url(visit) -> str:
 def test_front_desk_records_the_usual_choice_given_in_person(
     client, visit, patient, front_desk, physician, patient_user
 ):
-    make_entry(patient, physician, title="Visible after consent")
+    RecordEntryFactory(
+        category=RecordCategory.LAB_RESULT,
+        patient=patient,
+        author=physician,
+        title="Visible after consent",
+    )
     client.force_login(physician)
     assert client.get(f"/staff/patients/{patient.pk}/").status_code == 404
 

@@ -22,10 +22,9 @@ from consent import services
 from consent.access import MissingAccessEvent, record_content_view
 from consent.models import AccessEvent, Scope
 from patients.models import RecordCategory
-from tests.factories import StaffFactory
+from tests.factories import RecordEntryFactory, StaffFactory, grant
 from tests.factories.education import ArticleFactory, AssignmentFactory
 from tests.factories.onboarding import OnboardingVisitFactory
-from tests.support.records import make_entry, share
 
 PDF = b"%PDF-1.4\nSENTINEL-DOCUMENT-BYTES\n%%EOF\n"
 
@@ -46,22 +45,22 @@ def all_patterns():
 
 @pytest.fixture
 def world(patient, physician, other_physician, privacy_officer, front_desk):
-    visit = make_entry(
-        patient,
-        physician,
+    visit = RecordEntryFactory(
+        patient=patient,
+        author=physician,
         category=RecordCategory.VISIT_NOTE,
         title="SENTINEL-TITLE-VISIT",
         body="SENTINEL-BODY-VISIT",
     )
-    document = make_entry(
-        patient,
-        physician,
+    document = RecordEntryFactory(
+        patient=patient,
+        author=physician,
         category=RecordCategory.DOCUMENT,
         title="SENTINEL-TITLE-DOC",
         body="SENTINEL-BODY-DOC",
         document=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"),
     )
-    grant = share(patient, physician, scope=Scope.RECORD, include_sensitive=True)
+    consent_grant = grant(patient, physician, scope=Scope.RECORD, include_sensitive=True)
     access_request = services.request_access(
         physician=other_physician, patient=patient, scope=Scope.RECORD, purpose="treatment"
     )
@@ -85,7 +84,7 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "ext": "png",
         "patient_id": patient.pk,
         "entry_id": document.pk,
-        "grant_id": grant.pk,
+        "grant_id": consent_grant.pk,
         "request_id": access_request.pk,
         "access_id": emergency.pk,
     }

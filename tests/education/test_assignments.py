@@ -11,7 +11,8 @@ from consent.models import Notification
 from consent.services import revoke_consent
 from education import services
 from education.models import Assignment, Response
-from tests.factories.education import ArticleFactory, AssignmentFactory, share_record
+from tests.factories.consent import grant
+from tests.factories.education import ArticleFactory, AssignmentFactory
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def assign_url(article) -> str:
 def test_physician_assigns_to_a_patient_who_shares_their_record(
     client, physician, patient, article
 ):
-    share_record(patient, physician)
+    grant(patient, physician)
     client.force_login(physician)
     page = client.get(assign_url(article)).content.decode()
     assert patient.legal_name in page
@@ -55,7 +56,7 @@ def test_physician_assigns_to_a_patient_who_shares_their_record(
 def test_cannot_assign_to_a_patient_the_physician_may_not_see(
     client, physician, patient, other_patient, article
 ):
-    share_record(patient, physician)
+    grant(patient, physician)
     client.force_login(physician)
     page = client.get(assign_url(article)).content.decode()
     assert other_patient.legal_name not in page
@@ -70,9 +71,9 @@ def test_cannot_assign_to_a_patient_the_physician_may_not_see(
 
 
 def test_revoked_consent_ends_the_right_to_assign(client, physician, patient, article):
-    share_record(patient, physician)
-    grant = patient.consent_grants.get()
-    revoke_consent(grant=grant, revoked_by=patient.user)
+    grant(patient, physician)
+    given = patient.consent_grants.get()
+    revoke_consent(grant=given, revoked_by=patient.user)
     client.force_login(physician)
     response = client.post(assign_url(article), {"patient": patient.pk})
     assert response.status_code == 200
@@ -80,7 +81,7 @@ def test_revoked_consent_ends_the_right_to_assign(client, physician, patient, ar
 
 
 def test_only_published_articles_can_be_assigned(client, physician, patient):
-    share_record(patient, physician)
+    grant(patient, physician)
     draft = ArticleFactory(author=physician)
     with pytest.raises(ValidationError):
         services.assign_article(article=draft, patient=patient, physician=physician)
@@ -92,7 +93,7 @@ def test_only_published_articles_can_be_assigned(client, physician, patient):
 
 
 def test_assigning_twice_makes_one_assignment(client, physician, patient, article):
-    share_record(patient, physician)
+    grant(patient, physician)
     client.force_login(physician)
     client.post(assign_url(article), {"patient": patient.pk, "note": "first"})
     client.post(assign_url(article), {"patient": patient.pk, "note": "second"})
@@ -102,7 +103,7 @@ def test_assigning_twice_makes_one_assignment(client, physician, patient, articl
 
 @pytest.mark.parametrize("patient_value", ["abc", "", "-1", "99999", "1.5", "<script>"])
 def test_wrong_patient_values_are_form_errors(client, physician, patient, article, patient_value):
-    share_record(patient, physician)
+    grant(patient, physician)
     client.force_login(physician)
     response = client.post(assign_url(article), {"patient": patient_value})
     assert response.status_code == 200

@@ -115,10 +115,10 @@ def test_bad_review_input_is_a_form_error(client, physician, other_physician, da
 
 
 def test_long_note_is_a_form_error(client, physician, patient, other_physician):
-    from tests.factories.education import share_record
+    from tests.factories.consent import grant
 
     article = ArticleFactory(author=other_physician, reviewer=physician, status="published")
-    share_record(patient, physician)
+    grant(patient, physician)
     client.force_login(physician)
     response = client.post(
         reverse("staff:education_assign", args=[article.pk]),

@@ -57,14 +57,14 @@ def test_seed_demo_makes_plain_articles_and_is_idempotent(db):
 
 def test_seed_demo_assigns_to_maria_only_when_rivera_may_see_her(db):
     from clinic.models import User
-    from tests.factories.education import share_record
+    from tests.factories.consent import grant
 
     call_command("seed_demo", stdout=StringIO())
     maria = Patient.objects.get(email="maria@rapport.example")
     rivera = User.objects.get(email="dr.rivera@rapport.example")
     if not Patient.objects.visible_to(rivera).filter(pk=maria.pk).exists():
         assert not Assignment.objects.exists()
-        share_record(maria, rivera)
+        grant(maria, rivera)
         call_command("seed_demo", stdout=StringIO())
     assignment = Assignment.objects.get()
     assert assignment.patient == maria

@@ -7,13 +7,12 @@ import factory
 from django.utils.text import slugify
 
 from clinic.models import Role
-from consent.models import GivenVia, Purpose, Scope
-from consent.services import grant_consent
 from education import services
 from education.models import Article, Assignment, Topic
 from patients.models import Patient
 
 from .clinic import StaffFactory
+from .consent import grant
 from .patients import PatientUserFactory
 
 PLAIN_BODY = """\
@@ -91,18 +90,6 @@ def publish_new_version(article: Article, *, reviewer, **changes) -> Article:
     return article
 
 
-def share_record(patient: Patient, physician) -> None:
-    """The patient shares their whole record with the physician for treatment."""
-    grant_consent(
-        patient=patient,
-        recorded_by=patient.user or physician,
-        given_via=GivenVia.PORTAL if patient.user else GivenVia.IN_PERSON,
-        grantee_user=physician,
-        scope=Scope.RECORD,
-        purpose=Purpose.TREATMENT,
-    )
-
-
 class AssignmentFactory(factory.Factory):
     """An assignment made through the service; the patient first shares their record with the
     physician, as the rule requires."""
@@ -118,7 +105,7 @@ class AssignmentFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, *, article, patient, assigned_by, note) -> Assignment:
         if not Patient.objects.visible_to(assigned_by).filter(pk=patient.pk).exists():
-            share_record(patient, assigned_by)
+            grant(patient, assigned_by)
         assignment, _ = services.assign_article(
             article=article, patient=patient, physician=assigned_by, note=note
         )

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from consent.models import Notification, NotificationKind, Scope
 from consent.tasks import deliver_notification, sweep_undelivered_notifications
+from patients.models import RecordCategory
+from tests.factories import RecordEntryFactory, grant
 from tests.support import celery as celery_support
 from tests.support import processes
-from tests.support.records import make_entry, share
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -25,8 +26,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def consented(patient, physician):
-    make_entry(patient, physician, title="Private title", body="Private body")
-    share(patient, physician, scope=Scope.RECORD)
+    RecordEntryFactory(
+        category=RecordCategory.LAB_RESULT,
+        patient=patient,
+        author=physician,
+        title="Private title",
+        body="Private body",
+    )
+    grant(patient, physician, scope=Scope.RECORD)
     return patient
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from consent.notifications import undelivered_ids
+from consent.notifications import count_overdue
 
 
 class Command(BaseCommand):
@@ -18,10 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--minutes", type=int, default=5)
 
     def handle(self, *args, minutes: int, **options) -> None:
-        stuck = undelivered_ids(older_than=dt.timedelta(minutes=minutes))
+        stuck = count_overdue(older_than=dt.timedelta(minutes=minutes))
         if stuck:
             raise CommandError(
-                f"{len(stuck)} notification email(s) undelivered for more than {minutes} minutes: "
+                f"{stuck} notification email(s) undelivered for more than {minutes} minutes: "
                 "is the Celery worker consuming?"
             )
         self.stdout.write(self.style.SUCCESS("No notification email is overdue."))
