@@ -82,6 +82,10 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose how helpful the article was, from 1 to 5.")
         return redirect("portal:education_assignment", pk=assignment.pk)
-    services.rate_assignment(assignment=assignment, helpful=form.cleaned_data["helpful"])
-    messages.success(request, "Thank you for rating this article.")
+    try:
+        services.rate_assignment(assignment=assignment, helpful=form.cleaned_data["helpful"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Thank you for rating this article.")
     return redirect("portal:education_assignment", pk=assignment.pk)

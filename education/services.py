@@ -394,7 +394,13 @@ def respond_to_assignment(*, assignment: Assignment, response: str) -> Assignmen
 def rate_assignment(*, assignment: Assignment, helpful: int) -> Assignment:
     if helpful not in range(1, 6):
         raise ValidationError("Choose how helpful the article was, from 1 to 5.")
-    assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("article")
+        .get(pk=assignment.pk)
+    )
+    if assignment.article.archived_at:
+        raise ValidationError("This article was withdrawn by the clinic.")
     assignment.helpful = helpful
     assignment.rated_at = timezone.now()
     assignment.save(update_fields=["helpful", "rated_at"])

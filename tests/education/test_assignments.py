@@ -247,6 +247,24 @@ def test_withdrawn_article_is_shown_as_withdrawn(client, physician, patient_user
     assert "Rest and drink water." not in page.decode()
 
 
+def test_withdrawn_article_cannot_be_answered_or_rated(
+    client, physician, patient_user, patient, article
+):
+    assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
+    services.archive_article(article=article, archived_by=article.author)
+    client.force_login(patient_user)
+    for name, data in [
+        ("portal:education_respond", {"response": "question"}),
+        ("portal:education_rate", {"helpful": "5"}),
+    ]:
+        response = client.post(reverse(name, args=[assignment.pk]), data, follow=True)
+        assert response.status_code == 200
+        assert "This article was withdrawn by the clinic." in response.content.decode()
+    assignment.refresh_from_db()
+    assert (assignment.response, assignment.helpful) == ("", None)
+    assert not Notification.objects.filter(recipient=physician).exists()
+
+
 def test_portal_home_lists_articles_to_read(client, physician, patient_user, patient, article):
     assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
     client.force_login(patient_user)
