@@ -72,6 +72,10 @@ class ConsentGrantQuerySet(models.QuerySet["ConsentGrant"]):
     def for_grantee(self, user) -> ConsentGrantQuerySet:
         return self.filter(Q(grantee_user=user) | Q(grantee_team__group__user=user))
 
+    def given_in_person(self, patient) -> ConsentGrantQuerySet:
+        """The choices a patient told the front desk at their visit (shown on the visit pages)."""
+        return self.filter(patient=patient, given_via=GivenVia.IN_PERSON).with_people()
+
     def with_people(self) -> ConsentGrantQuerySet:
         return self.select_related(
             "grantee_user__staff_profile", "grantee_team", "entry", "revoked_by", "recorded_by"

@@ -9,15 +9,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import role_required
-from clinic.models import Role
-from patients.access import visit_for_front_desk
+from patients.access import ONBOARDING_ROLES, visit_for_front_desk
 
 from . import services
 from .forms import InitialConsentForm
 from .models import ConsentGrant, GivenVia
 
 
-@role_required(Role.FRONT_DESK, Role.ADMIN)
+@role_required(*ONBOARDING_ROLES)
 @require_http_methods(["GET", "POST"])
 def initial_consent(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_for_front_desk(request, pk)
@@ -45,9 +44,7 @@ def initial_consent(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Recorded, given in person: {grant.describe()}.")
             return redirect("staff:onboarding_visit", pk=visit.pk)
-    grants = ConsentGrant.objects.filter(
-        patient=patient, given_via=GivenVia.IN_PERSON
-    ).with_people()
+    grants = ConsentGrant.objects.given_in_person(patient)
     return render(
         request,
         "consent/onboarding_consent.html",

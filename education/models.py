@@ -204,9 +204,10 @@ class Article(models.Model):
 
 class ArticleVersionQuerySet(models.QuerySet["ArticleVersion"]):
     def awaiting_review_by(self, user) -> ArticleVersionQuerySet:
-        """Versions in review that `user` may review: everyone's but their own."""
+        """Versions in review that `user` may review: everyone's but their own, of articles that
+        are not archived."""
         return (
-            self.filter(status=VersionStatus.IN_REVIEW)
+            self.filter(status=VersionStatus.IN_REVIEW, article__archived_at__isnull=True)
             .exclude(article__author=user)
             .select_related("article__author__staff_profile")
             .order_by("submitted_at", "id")

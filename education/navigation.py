@@ -17,11 +17,7 @@ NAV_ITEMS = [
 
 def nav_badges(user) -> dict:
     if user.role == Role.PHYSICIAN:
-        waiting = (
-            ArticleVersion.objects.awaiting_review_by(user)
-            .filter(article__archived_at__isnull=True)
-            .count()
-        )
+        waiting = ArticleVersion.objects.awaiting_review_by(user).count()
         return {"staff:education_articles": (waiting, "articles waiting for your review")}
     patient = getattr(user, "patient", None)
     if user.role == Role.PATIENT and patient is not None:
@@ -39,11 +35,7 @@ def staff_steps(user) -> list[dict]:
     if user.role != Role.PHYSICIAN:
         return []
     steps = []
-    waiting = (
-        ArticleVersion.objects.awaiting_review_by(user)
-        .filter(article__archived_at__isnull=True)
-        .count()
-    )
+    waiting = ArticleVersion.objects.awaiting_review_by(user).count()
     if waiting:
         steps.append(
             {

@@ -78,9 +78,7 @@ def articles(request: HttpRequest) -> HttpResponse:
         "education/staff_articles.html",
         {
             "my_articles": Article.objects.for_author_list(user),
-            "to_review": ArticleVersion.objects.awaiting_review_by(user).filter(
-                article__archived_at__isnull=True
-            ),
+            "to_review": ArticleVersion.objects.awaiting_review_by(user),
             "published": Article.objects.for_library(),
             "question_count": Assignment.objects.with_questions_for(user).count(),
         },

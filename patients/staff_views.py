@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.decorators import role_required
-from consent.models import ConsentGrant, GivenVia
+from consent.models import ConsentGrant
 
 from . import services
 from .access import ONBOARDING_ROLES, patient_for_front_desk, visit_for_front_desk
@@ -228,10 +228,7 @@ def _render_visit(
 ) -> HttpResponse:
     codes = list(ActivationCode.objects.filter(patient=visit.patient).order_by("-issued_at")[:5])
     in_person_grants = [
-        grant.describe()
-        for grant in ConsentGrant.objects.filter(
-            patient=visit.patient, given_via=GivenVia.IN_PERSON
-        ).with_people()
+        grant.describe() for grant in ConsentGrant.objects.given_in_person(visit.patient)
     ]
     return render(
         request,
