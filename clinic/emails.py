@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from smtplib import SMTPException
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+# Celery options for tasks that send mail: retried with backoff when the mail server or network
+# fails. At-most-once is each delivery service's job (row lock + sent stamp), so a redelivered
+# message is harmless.
+SENDS_EMAIL = {
+    "acks_late": True,
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 10,
+}
+
 
 def send_templated_email(*, to: str, template: str, context: dict) -> None:
+    build_templated_email(to=to, template=template, context=context).send()
+
+
+def build_templated_email(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
@@ -20,4 +37,4 @@ def send_templated_email(*, to: str, template: str, context: dict) -> None:
     html = render_to_string(f"emails/{template}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
-    message.send()
+    return message

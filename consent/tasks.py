@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from smtplib import SMTPException
 
 from celery import shared_task
 
-from . import integrity, notifications, services
+from clinic.emails import SENDS_EMAIL
 
-# Sending mail: retried with backoff when the mail server or network fails; at-most-once is the
-# service's job (row lock + sent_at), so a redelivered message is harmless.
-SENDS_EMAIL = {
-    "acks_late": True,
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 10,
-}
+from . import integrity, notifications, services
 
 
 @shared_task(**SENDS_EMAIL)

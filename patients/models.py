@@ -469,6 +469,9 @@ class OnboardingEmail(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    republished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last published it again."
+    )
 
     objects = OnboardingEmailQuerySet.as_manager()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -327,6 +328,24 @@ def test_the_sweep_sends_what_was_never_published(db, front_desk):
     lost.refresh_from_db(), fresh.refresh_from_db()
     assert lost.sent_at is not None and fresh.sent_at is None
     assert len(mail.outbox) == 1
+
+
+def test_the_sweep_publishes_a_stuck_email_at_most_every_half_hour(db, front_desk, monkeypatch):
+    from patients import tasks
+
+    published = []
+    monkeypatch.setattr(tasks.send_onboarding_email, "delay", published.append)
+    stuck = OnboardingEmail.objects.create(
+        visit=OnboardingVisitFactory(staff_member=front_desk),
+        kind=EmailKind.INVITATION,
+        created_at=timezone.now() - timedelta(minutes=10),
+    )
+    assert send_pending_onboarding_emails() == 1
+    assert send_pending_onboarding_emails() == 0  # the mail server is down: no flood
+    later = timezone.now() + timedelta(minutes=31)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert send_pending_onboarding_emails() == 1
+    assert published == [stuck.pk, stuck.pk]
 
 
 def test_an_email_superseded_by_a_later_one_is_not_sent(db, front_desk):
