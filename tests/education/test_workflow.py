@@ -301,6 +301,21 @@ def test_only_the_author_edits_or_archives(client, physician, other_physician):
     assert article.versions.count() == 1
 
 
+def test_only_the_author_submits_or_restores(client, physician, other_physician):
+    draft = ArticleFactory(author=physician)
+    archived = ArticleFactory(author=physician, status="published", reviewer=other_physician)
+    services.archive_article(article=archived, archived_by=physician)
+    client.force_login(other_physician)
+    assert client.post(reverse("staff:education_submit", args=[draft.pk])).status_code in (403, 404)
+    assert client.post(reverse("staff:education_restore", args=[archived.pk])).status_code in (
+        403,
+        404,
+    )
+    assert draft.versions.get().status == VersionStatus.DRAFT
+    archived.refresh_from_db()
+    assert archived.archived_at is not None
+
+
 def test_archived_article_can_be_restored(client, physician, other_physician):
     article = ArticleFactory(author=physician, status="published", reviewer=other_physician)
     client.force_login(physician)
