@@ -10,7 +10,8 @@ from clinic.models import Role
 from education.models import Article, Assignment
 from tests.browser.axe import assert_accessible
 from tests.factories import PatientUserFactory, StaffFactory
-from tests.factories.education import TopicFactory, share_record
+from tests.factories.consent import grant
+from tests.factories.education import TopicFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,7 +66,7 @@ def test_write_review_assign_and_read_an_article(open_tab):
     author = StaffFactory(role=Role.PHYSICIAN, display_name="Dr A. Rivera")
     reviewer = StaffFactory(role=Role.PHYSICIAN, display_name="Dr M. Chen")
     patient_user = PatientUserFactory(patient__legal_name="Maria Santos")
-    share_record(patient_user.patient, author)
+    grant(patient_user.patient, author)
     TopicFactory(name="Colds and flu")
 
     # --- The author writes, watches the live preview, and sends it for review. ---------------
