@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LOCAL_REDIS ?= redis://127.0.0.1:6379/0
 
-.PHONY: run serve test test-fast test-postgres lint format bench worker beat migrate seed clean \
+.PHONY: run serve test checks test-postgres format bench worker beat migrate seed clean \
         system-deps-run system-deps-test system-deps-postgres
 
 ## run: set up everything, load demo data and serve on http://127.0.0.1:8000 (SQLite, eager Celery)
@@ -22,11 +22,18 @@ serve: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## test: everything the tests need, then the whole suite (SQLite)
-test: $(VENV)/.installed-dev system-deps-test
+## test: everything the tests need, the checks (migrations, lint, format, templates, the layers of
+## the import contract), then the whole suite (SQLite)
+test: $(VENV)/.installed-dev system-deps-test checks
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
+
+## checks: migrations up to date, ruff (lint and format), djLint, and the import contract
+checks: $(VENV)/.installed-dev
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint templates
+	$(VENV)/bin/lint-imports
 
 ## test-postgres: the whole suite on a throw-away PostgreSQL cluster
 test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
@@ -35,12 +42,6 @@ test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 ## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
 bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 	env -u REDIS_URL scripts/with-postgres.sh $(PY) -m bench.run
-
-## lint: ruff (lint and format check) and djLint on the templates
-lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/djlint --lint templates
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

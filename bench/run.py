@@ -36,27 +36,30 @@ from django.shortcuts import render  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from clinic.models import Role, Site, User  # noqa: E402
-from clinic.services import create_staff_member  # noqa: E402
-from consent import notifications  # noqa: E402
-from consent.access import StaffAccess  # noqa: E402
-from consent.access_notifications import notify_patient_of_access  # noqa: E402
-from consent.audit import GENESIS_HASH, append_event, compute_hash, verify_chain  # noqa: E402
-from consent.models import (  # noqa: E402
+from accesslog.chain import GENESIS_HASH, append_event, compute_hash, verify_chain  # noqa: E402
+from accesslog.models import (  # noqa: E402
     AccessAction,
     AccessBasis,
     AccessChainHead,
     AccessEvent,
     AccessTarget,
+)
+from accesslog.notify import notify_patient_of_access  # noqa: E402
+from clinic.models import Role, Site, User  # noqa: E402
+from clinic.services import create_staff_member  # noqa: E402
+from consent.access import ReaderKind, Standing  # noqa: E402
+from consent.models import (  # noqa: E402
     ConsentGrant,
     GivenVia,
-    Notification,
     Purpose,
     RecordEntryUserObjectPermission,
     Scope,
 )
-from consent.staff_views import patient_entry  # noqa: E402
+from notifications import delivery  # noqa: E402
+from notifications.models import Notification  # noqa: E402
+from notifications.tasks import publish  # noqa: E402
 from patients.models import Patient, RecordCategory, RecordEntry  # noqa: E402
+from records.staff_views import patient_entry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
@@ -364,9 +367,10 @@ def bench_delivery(world: dict) -> None:
                 redis.start()
                 restarted = True
             # Beat's sweep, on a compressed clock: publish again what is still unsent.
-            notifications.republish_overdue(
+            for notification_id in delivery.take_overdue_for_republishing(
                 older_than=dt.timedelta(seconds=5), resend_every=dt.timedelta(seconds=15)
-            )
+            ):
+                publish(notification_id)
             if os.environ.get("BENCH_PROFILE"):
                 queued = redis.client().llen("celery") if redis.is_running() else "-"
                 print(f"    undelivered {left}, queued in Redis {queued}", flush=True)
@@ -429,10 +433,10 @@ def bench_pages(world: dict) -> None:
         row = RecordEntry.objects.select_related("author__staff_profile", "patient__site").get(
             pk=entry.pk
         )
-        access = StaffAccess(patient=row.patient, grants=[], emergency=None, now=timezone.now())
+        access = Standing(row.patient, ReaderKind.CLINICIAN, [], None, timezone.now())
         render(
             request,
-            "consent/staff_patient_entry.html",
+            "records/staff_patient_entry.html",
             {"access": access, "patient": row.patient, "entry": row},
         )
 

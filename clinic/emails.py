@@ -20,10 +20,6 @@ SENDS_EMAIL = {
 }
 
 
-def send_templated_email(*, to: str, template: str, context: dict) -> None:
-    build_templated_email(to=to, template=template, context=context).send()
-
-
 def build_templated_email(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
     context = {
         "clinic_name": settings.CLINIC_NAME,

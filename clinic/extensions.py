@@ -5,9 +5,16 @@ Each app may have a `navigation.py` module defining any of:
 - `NAV_ITEMS`: list of `(order, label, url_name, roles)` for the main navigation;
 - `staff_steps(user) -> list[dict]`: next steps on the staff home (`label`, `url`, optional `hint`);
 - `portal_steps(patient) -> list[dict]`: first steps on the patient's home (`label`, `url`, `done`);
-- `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items.
+- `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
+- `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
+  onboarding visit's page;
 
-and a `demo.py` module with `seed(context, stdout)` called by `manage.py seed_demo`.
+an `outbox.py` module with `EMAIL_BUILDERS = {kind: build(notification)}` for the emails of the
+kinds it writes to the outbox without a recipient account (see `notifications.delivery`), and a
+`demo.py` module with `seed(context, stdout)` called by `manage.py seed_demo`.
+
+This is how a lower app shows what a higher one adds without importing it: the layers (README,
+"Architecture"; `pyproject.toml`, import-linter) stay one-way.
 """
 
 from __future__ import annotations
@@ -16,7 +23,16 @@ import importlib
 from functools import cache
 from types import ModuleType
 
-FEATURE_APPS = ("patients", "consent", "education", "feedback")
+# In layer order, lowest first: steps and demo data follow it.
+FEATURE_APPS = (
+    "notifications",
+    "patients",
+    "accesslog",
+    "consent",
+    "records",
+    "education",
+    "feedback",
+)
 
 
 @cache

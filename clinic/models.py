@@ -72,10 +72,6 @@ class User(AbstractUser):
         return self.role in STAFF_ROLES
 
     @property
-    def is_patient(self) -> bool:
-        return self.role == Role.PATIENT
-
-    @property
     def display_name(self) -> str:
         profile = getattr(self, "staff_profile", None)
         if profile is not None:

@@ -50,7 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_activationcode",
         "consent.view_consentgrant",
         "consent.view_emergencyaccess",
-        "consent.view_accessevent",
+        "accesslog.view_accessevent",
         "consent.view_careteam",
         "consent.add_careteam",
         "consent.change_careteam",

@@ -64,8 +64,11 @@ INSTALLED_APPS = [
     "guardian",
     "csp",
     "clinic",
+    "notifications",
     "patients",
+    "accesslog",
     "consent",
+    "records",
     "education",
     "feedback",
 ]
@@ -224,18 +227,14 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "clinic.tasks.clear_expired_sessions", "schedule": 3600.0},
     "sweep-undelivered-notifications": {
-        "task": "consent.tasks.sweep_undelivered_notifications",
+        "task": "notifications.tasks.sweep_undelivered_notifications",
         "schedule": 60.0,
     },
-    "send-due-digests": {"task": "consent.tasks.send_due_digests", "schedule": 300.0},
-    "checkpoint-access-log": {"task": "consent.tasks.checkpoint_access_log", "schedule": 3600.0},
+    "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
+    "checkpoint-access-log": {"task": "accesslog.tasks.checkpoint_access_log", "schedule": 3600.0},
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
-    },
-    "send-pending-onboarding-emails": {
-        "task": "patients.tasks.send_pending_onboarding_emails",
-        "schedule": 300.0,
     },
 }
 

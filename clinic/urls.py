@@ -12,6 +12,8 @@ from . import views
 staff_patterns = [
     path("", views.staff_home, name="home"),
     path("onboarding/", include("patients.staff_urls")),
+    path("onboarding/", include("consent.in_person_urls")),
+    path("patients/", include("records.staff_urls")),
     path("patients/", include("consent.staff_urls")),
     path("education/", include("education.staff_urls")),
     path("privacy/", include("consent.privacy_urls")),
@@ -20,7 +22,10 @@ staff_patterns = [
 
 portal_patterns = [
     path("", include("patients.portal_urls")),
+    path("", include("records.portal_urls")),
     path("", include("consent.portal_urls")),
+    path("", include("accesslog.portal_urls")),
+    path("", include("notifications.portal_urls")),
     path("education/", include("education.portal_urls")),
     path("feedback/", include("feedback.portal_urls")),
 ]

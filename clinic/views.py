@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .decorators import role_required
+from .decorators import staff_required
 from .extensions import collect
-from .models import STAFF_ROLES, Role
+from .models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/no_role.html", status=403)
 
 
-@role_required(*STAFF_ROLES)
+@staff_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     steps = [
         step

@@ -1,37 +1,37 @@
-"""The one way views read record content: load, authorise, and log the read.
+"""The one door to record content: load, authorise, and log the read.
 
-Every view that shows record content is decorated with `@record_content_view` and gets its data
-from the `read_*` helpers below. The helpers apply consent (404 for anything the viewer may not
-read, so nothing is hinted at), and write exactly one `AccessEvent` in the request's transaction;
-the decorator refuses to let a successful response leave without that event. A test walks the URL
-conf to make sure every view that shows record content is built this way.
+Every view that shows record content is decorated with `@record_content_view`, which gives the
+request a `Reader` (who reads, at which instant) and gets its data from `read_record` or
+`read_entry` below. They decide what this reader may see of the patient *now* (the `Standing`:
+for whom, on what basis), raise 404 for anything else so nothing is hinted at, and write exactly
+one `AccessEvent` in the request's transaction; the decorator refuses to let a successful response
+leave without that event. A test walks the URL conf to make sure every view that shows record
+content is built this way.
+
+The kinds of reader are the cases of `standing_of`: the patient themself, or a physician with a
+grant in force or an open emergency access. A new kind of reader is one new case there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.db import transaction
+from django.db.models import TextChoices
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from clinic.models import Role
+from accesslog.chain import append_event
+from accesslog.models import AccessAction, AccessBasis, AccessEvent, AccessTarget
+from accesslog.notify import notify_patient_of_access
+from clinic.models import Role, User
 from patients.models import Patient, RecordEntry
 
 from . import selectors
-from .audit import append_event
-from .models import (
-    AccessAction,
-    AccessBasis,
-    AccessEvent,
-    AccessTarget,
-    ConsentGrant,
-    EmergencyAccess,
-    Scope,
-)
+from .models import AccessRequest, ConsentGrant, EmergencyAccess, Scope
 
 View = Callable[..., HttpResponse]
 
@@ -40,97 +40,49 @@ class MissingAccessEvent(RuntimeError):
     """A record-content view tried to answer without logging the read."""
 
 
+@dataclass
+class Reader:
+    """Who is reading, at one instant for the whole request (every consent check and the event
+    use the same clock), and the reads logged so far."""
+
+    user: User
+    now: dt.datetime
+    events: list[AccessEvent] = field(default_factory=list)
+
+    @classmethod
+    def for_request(cls, request: HttpRequest) -> Reader:
+        return cls(user=request.user, now=timezone.now())
+
+
 def record_content_view(view: View) -> View:
-    """Run the view in a transaction and require exactly one access event for a 200 response.
-    Denied requests (404/403) roll back and leave no event."""
+    """Run the view in a transaction with `request.reader`, and require exactly one access event
+    for a 200 response. Denied requests (404/403) roll back and leave no event."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         with transaction.atomic():
-            request.access_events = []
+            request.reader = Reader.for_request(request)
             response = view(request, *args, **kwargs)
-            if response.status_code == 200 and len(request.access_events) != 1:
-                raise MissingAccessEvent(
-                    f"{view.__name__} answered with {len(request.access_events)} access events"
-                )
+            count = len(request.reader.events)
+            if response.status_code == 200 and count != 1:
+                raise MissingAccessEvent(f"{view.__name__} answered with {count} access events")
         return response
 
     wrapper.shows_record_content = True  # type: ignore[attr-defined]
     return wrapper
 
 
-def _log(request: HttpRequest, **fields) -> AccessEvent:
-    if not hasattr(request, "access_events"):
-        raise MissingAccessEvent("record content read outside a @record_content_view")
-    event = append_event(actor=request.user, occurred_at=request.read_at, **fields)
-    request.access_events.append(event)
-    from .access_notifications import notify_patient_of_access
-
-    notify_patient_of_access(event)
-    return event
-
-
-def _now(request: HttpRequest) -> dt.datetime:
-    """One clock per request: every consent check and the event use the same instant."""
-    if not hasattr(request, "read_at"):
-        request.read_at = timezone.now()
-    return request.read_at
-
-
-# --- the patient's own record -------------------------------------------------------------------
-
-
-def read_own_record(request: HttpRequest, *, category: str = "") -> list[RecordEntry]:
-    patient: Patient = request.patient
-    _now(request)
-    entries = RecordEntry.objects.filter(patient=patient).select_related("author__staff_profile")
-    if category:
-        entries = entries.filter(category=category)
-    _log(
-        request,
-        patient=patient,
-        action=AccessAction.VIEW,
-        target=AccessTarget.CATEGORY if category else AccessTarget.RECORD,
-        category=category,
-        basis=AccessBasis.SELF,
-        purpose="your own access",
-    )
-    return list(entries.newest_first())
-
-
-def read_own_entry(
-    request: HttpRequest, entry_id: int, *, action: str = AccessAction.VIEW
-) -> RecordEntry:
-    patient: Patient = request.patient
-    _now(request)
-    entry = (
-        RecordEntry.objects.filter(patient=patient, pk=entry_id)
-        .select_related("author__staff_profile")
-        .first()
-    )
-    if entry is None:
-        raise Http404("No such entry in your record.")
-    _log(
-        request,
-        patient=patient,
-        action=action,
-        target=AccessTarget.DOCUMENT if action == AccessAction.DOWNLOAD else AccessTarget.ENTRY,
-        entry=entry,
-        category=entry.category,
-        basis=AccessBasis.SELF,
-        purpose="your own access",
-    )
-    return entry
-
-
-# --- staff reading a patient's record -----------------------------------------------------------
+class ReaderKind(TextChoices):
+    PATIENT = "patient", "The patient themself"
+    CLINICIAN = "clinician", "A physician with consent or emergency access"
 
 
 @dataclass
-class StaffAccess:
-    """What a staff member may read of one patient at this instant, and on what basis."""
+class Standing:
+    """What one reader may read of one patient at this instant, and on what basis."""
 
     patient: Patient
+    kind: ReaderKind
     grants: list[ConsentGrant]
     emergency: EmergencyAccess | None
     now: dt.datetime
@@ -144,98 +96,176 @@ class StaffAccess:
         return self.emergency
 
     def writable_categories(self) -> set[str] | None:
-        """Categories this viewer may add entries to; None means every category."""
+        """Categories this reader may add entries to; None means every category."""
+        if self.kind != ReaderKind.CLINICIAN:
+            return set()
         if self.emergency is not None or any(g.scope == Scope.RECORD for g in self.grants):
             return None
         return {g.category for g in self.grants if g.scope == Scope.CATEGORY}
 
+    def event_basis(self, basis: ConsentGrant | EmergencyAccess | None = None) -> dict:
+        """The basis fields of an access event for a read on this standing."""
+        if self.kind == ReaderKind.PATIENT:
+            return {"basis": AccessBasis.SELF, "purpose": "your own access"}
+        basis = basis if basis is not None else self.main_basis
+        if isinstance(basis, ConsentGrant):
+            return {"basis": AccessBasis.GRANT, "grant": basis, "purpose": basis.purpose_text}
+        if isinstance(basis, EmergencyAccess):
+            return {
+                "basis": AccessBasis.EMERGENCY,
+                "emergency": basis,
+                "purpose": "emergency access",
+            }
+        raise Http404("No basis for this read.")
 
-def staff_access(request: HttpRequest, patient_id: int) -> StaffAccess:
-    """Load a patient the signed-in staff member may read now, or 404."""
-    now = _now(request)
-    user = request.user
-    if user.role != Role.PHYSICIAN:
-        # Front desk, privacy officers and admins never read clinical content.
-        raise Http404("No such patient.")
-    grants = selectors.grants_in_force_for(user, patient_id, now=now)
-    emergency = selectors.open_emergency_access(user, patient_id, now=now)
-    if not grants and emergency is None:
-        raise Http404("No such patient.")
-    patient = (
+    def readable(self, reader: Reader, entries) -> list[tuple[RecordEntry, object]]:
+        """(entry, basis) for each of this patient's `entries` the reader may read now."""
+        if self.kind == ReaderKind.PATIENT:
+            return [(entry, None) for entry in entries]
+        return selectors.readable_entries(
+            reader.user, entries, self.grants, self.emergency, patient_id=self.patient.pk
+        )
+
+    def basis_for_entry(self, reader: Reader, entry: RecordEntry):
+        """What makes `entry` readable for this reader, or None."""
+        if self.kind == ReaderKind.PATIENT:
+            return AccessBasis.SELF
+        guarded = (
+            selectors.guarded_entry_ids(reader.user, patient_id=self.patient.pk, entry_id=entry.pk)
+            if self.grants
+            else set()
+        )
+        return selectors.basis_for_entry(entry, self.grants, self.emergency, guarded=guarded)
+
+
+def _patient_for_clinician(patient_id: int) -> Patient | None:
+    return (
         Patient.objects.select_related(
-            "site", "primary_physician__staff_profile", "access_alert_preference"
+            "site", "primary_physician__staff_profile", "user__email_preference"
         )
         .filter(pk=patient_id)
         .first()
     )
-    if patient is None:
-        raise Http404("No such patient.")
-    return StaffAccess(patient=patient, grants=grants, emergency=emergency, now=now)
 
 
-def _basis_fields(basis) -> dict:
-    if isinstance(basis, ConsentGrant):
-        return {"basis": AccessBasis.GRANT, "grant": basis, "purpose": basis.purpose_text}
-    if isinstance(basis, EmergencyAccess):
-        return {"basis": AccessBasis.EMERGENCY, "emergency": basis, "purpose": "emergency access"}
-    raise Http404("No basis for this read.")
+def standing_of(reader: Reader, patient_id: int) -> Standing:
+    """What `reader` may read of this patient now, or 404. One case per kind of reader."""
+    user = reader.user
+    if user.role == Role.PATIENT:
+        own = user.patient
+        if own.pk != patient_id:
+            raise Http404("No such patient.")
+        return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
+    if user.role == Role.PHYSICIAN:
+        grants = selectors.grants_in_force_for(user, patient_id, now=reader.now)
+        emergency = selectors.emergency_access_open_for(user, patient_id, now=reader.now)
+        if grants or emergency is not None:
+            patient = _patient_for_clinician(patient_id)
+            if patient is not None:
+                return Standing(patient, ReaderKind.CLINICIAN, grants, emergency, reader.now)
+    # Front desk, privacy officers and admins never read clinical content.
+    raise Http404("No such patient.")
 
 
-def read_patient_record(
-    request: HttpRequest, patient_id: int, *, category: str = ""
-) -> tuple[StaffAccess, list[RecordEntry]]:
-    access = staff_access(request, patient_id)
-    entries = RecordEntry.objects.filter(patient=access.patient).select_related(
-        "author__staff_profile"
+def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEvent:
+    event = append_event(
+        patient=standing.patient,
+        actor=reader.user,
+        occurred_at=reader.now,
+        **standing.event_basis(basis),
+        **fields,
     )
+    reader.events.append(event)
+    notify_patient_of_access(event)
+    return event
+
+
+def _entries(patient: Patient):
+    return RecordEntry.objects.filter(patient=patient).select_related("author__staff_profile")
+
+
+def read_record(
+    reader: Reader, patient_id: int, *, category: str = ""
+) -> tuple[Standing, list[RecordEntry]]:
+    """The entries of a patient's record (or one category of it) this reader may read now,
+    newest first; logged as one read of the record (or category)."""
+    standing = standing_of(reader, patient_id)
+    entries = _entries(standing.patient)
     if category:
         entries = entries.filter(category=category)
-    readable = selectors.readable_entries(
-        request.user,
-        entries.newest_first(),
-        access.grants,
-        access.emergency,
-        patient_id=access.patient.pk,
-    )
+    readable = standing.readable(reader, entries.newest_first())
     _log(
-        request,
-        patient=access.patient,
+        reader,
+        standing,
         action=AccessAction.VIEW,
         target=AccessTarget.CATEGORY if category else AccessTarget.RECORD,
         category=category,
-        **_basis_fields(access.main_basis),
     )
-    return access, [entry for entry, _basis in readable]
+    return standing, [entry for entry, _basis in readable]
 
 
-def read_patient_entry(
-    request: HttpRequest, patient_id: int, entry_id: int, *, action: str = AccessAction.VIEW
-) -> tuple[StaffAccess, RecordEntry]:
-    access = staff_access(request, patient_id)
-    entry = (
-        RecordEntry.objects.filter(patient=access.patient, pk=entry_id)
-        .select_related("author__staff_profile")
-        .first()
-    )
-    guarded = (
-        selectors.guarded_entry_ids(request.user, patient_id=access.patient.pk, entry_id=entry_id)
-        if entry is not None and access.grants
-        else set()
-    )
-    basis = (
-        selectors.basis_for_entry(entry, access.grants, access.emergency, guarded=guarded)
-        if entry is not None
-        else None
-    )
+def read_entry(
+    reader: Reader, patient_id: int, entry_id: int, *, action: str = AccessAction.VIEW
+) -> tuple[Standing, RecordEntry]:
+    """One entry (or its document, with `action=DOWNLOAD`) this reader may read now, or 404."""
+    standing = standing_of(reader, patient_id)
+    entry = _entries(standing.patient).filter(pk=entry_id).first()
+    basis = standing.basis_for_entry(reader, entry) if entry is not None else None
     if basis is None:
         raise Http404("No such entry.")
     _log(
-        request,
-        patient=access.patient,
+        reader,
+        standing,
+        basis if standing.kind == ReaderKind.CLINICIAN else None,
         action=action,
         target=AccessTarget.DOCUMENT if action == AccessAction.DOWNLOAD else AccessTarget.ENTRY,
         entry=entry,
         category=entry.category,
-        **_basis_fields(basis),
     )
-    return access, entry
+    return standing, entry
+
+
+# --- consent's own objects, named by id in URLs: load and authorise, 404 for outsiders ---------
+
+
+def _own_patient_id(user: User) -> int | None:
+    return user.patient.pk if user.role == Role.PATIENT else None
+
+
+def get_grant_for(user: User, grant_id: int) -> ConsentGrant:
+    """One of the signed-in patient's own grants."""
+    grant = (
+        ConsentGrant.objects.with_people()
+        .filter(patient_id=_own_patient_id(user), pk=grant_id)
+        .first()
+    )
+    if grant is None:
+        raise Http404("No such sharing.")
+    return grant
+
+
+def get_access_request_for(user: User, request_id: int) -> AccessRequest:
+    """A request to see the signed-in patient's record, for them to answer."""
+    access_request = (
+        AccessRequest.objects.select_related("physician__staff_profile")
+        .filter(patient_id=_own_patient_id(user), pk=request_id)
+        .first()
+    )
+    if access_request is None:
+        raise Http404("No such request.")
+    return access_request
+
+
+def get_emergency_access_for(user: User, access_id: int) -> EmergencyAccess:
+    """An emergency access, for a privacy officer to review (they see who, when and why, never
+    the content that was read)."""
+    access = None
+    if user.role == Role.PRIVACY_OFFICER:
+        access = (
+            EmergencyAccess.objects.select_related("patient", "physician__staff_profile")
+            .filter(pk=access_id)
+            .first()
+        )
+    if access is None:
+        raise Http404("No such emergency access.")
+    return access

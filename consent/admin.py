@@ -7,20 +7,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
+from clinic.admin import ReadOnlyAdmin
 from clinic.models import User
 
-from .models import AccessEvent, CareTeam, ConsentGrant, EmergencyAccess
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from .models import CareTeam, ConsentGrant, EmergencyAccess
+from .services import resync_team
 
 
 @admin.register(ConsentGrant)
@@ -44,13 +35,6 @@ class ConsentGrantAdmin(ReadOnlyAdmin):
 class EmergencyAccessAdmin(ReadOnlyAdmin):
     list_display = ["pk", "patient", "physician", "opened_at", "expires_at", "review_outcome"]
     list_filter = ["review_outcome"]
-
-
-@admin.register(AccessEvent)
-class AccessEventAdmin(ReadOnlyAdmin):
-    list_display = ["patient", "sequence", "occurred_at", "actor_name", "action", "target", "basis"]
-    list_filter = ["action", "basis"]
-    exclude = ["entry"]
 
 
 class CareTeamForm(forms.ModelForm):
@@ -79,8 +63,6 @@ class CareTeamAdmin(admin.ModelAdmin):
             obj.group = Group.objects.create(name=f"care team: {obj.name}")
         obj.save()
         obj.group.user_set.set(form.cleaned_data["members"])
-        from .services import resync_team
-
         resync_team(obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:

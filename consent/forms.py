@@ -6,18 +6,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from clinic.forms import DATE_INPUT, start_of_day
 from clinic.models import Role, User
-from patients.models import Patient, RecordCategory, RecordEntry, Sensitivity
-from patients.records import check_document
+from patients.models import Patient, RecordCategory, RecordEntry
 
-from .models import CareTeam, Delivery, Purpose, ReviewOutcome, Scope
+from .models import CareTeam, Purpose, ReviewOutcome, Scope
 from .services import MIN_EMERGENCY_REASON
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def physicians() -> forms.QuerySet:
@@ -189,20 +183,7 @@ class DecideRequestForm(forms.Form):
         return cleaned
 
 
-class AlertPreferenceForm(forms.Form):
-    delivery = forms.ChoiceField(
-        label="Email me about looks at my record",
-        choices=Delivery.choices,
-        widget=forms.RadioSelect,
-        help_text="Emergency access is always emailed at once.",
-    )
-
-
 # --- staff --------------------------------------------------------------------------------------
-
-
-class PatientSearchForm(forms.Form):
-    q = forms.CharField(label="Search by name or MRN", max_length=100, required=False)
 
 
 def normalise_mrn(value: str) -> str:
@@ -266,63 +247,6 @@ class EmergencyAccessForm(forms.Form):
         if len(reason) < MIN_EMERGENCY_REASON:
             raise ValidationError(f"Please explain in at least {MIN_EMERGENCY_REASON} characters.")
         return reason
-
-
-class RecordEntryForm(forms.Form):
-    category = forms.ChoiceField(choices=RecordCategory.choices)
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(
-        max_length=20_000, required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
-    recorded_on = forms.DateField(label="Date", widget=DATE_INPUT)
-    sensitive = forms.BooleanField(
-        label="Sensitive (mental health, sexual health, substance use or genetics)", required=False
-    )
-    sensitivity = forms.ChoiceField(
-        label="Kind of sensitive information",
-        choices=[("", "Not sensitive"), *Sensitivity.choices],
-        required=False,
-    )
-    document = forms.FileField(
-        label="Document (PDF, PNG or JPEG)",
-        required=False,
-        help_text="Only for the Document category.",
-    )
-
-    def __init__(self, *args, categories: set[str] | None = None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["recorded_on"].initial = timezone.localdate()
-        if categories is not None:
-            self.fields["category"].choices = [
-                (value, label) for value, label in RecordCategory.choices if value in categories
-            ]
-
-    def clean_recorded_on(self) -> dt.date:
-        day = self.cleaned_data["recorded_on"]
-        if day > timezone.localdate():
-            raise ValidationError("The date cannot be in the future.")
-        if day.year < 1900:
-            raise ValidationError("Please check the date.")
-        return day
-
-    def clean_document(self):
-        document = self.cleaned_data.get("document")
-        if document:
-            check_document(document)
-        return document
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("sensitive") and not cleaned.get("sensitivity"):
-            self.add_error("sensitivity", "Choose what kind of sensitive information this is.")
-        if cleaned.get("sensitivity") and not cleaned.get("sensitive"):
-            cleaned["sensitive"] = True
-        is_document = cleaned.get("category") == RecordCategory.DOCUMENT
-        if is_document and not cleaned.get("document"):
-            self.add_error("document", "Attach the document.")
-        if cleaned.get("document") and not is_document:
-            self.add_error("document", "Attach files only to entries of the Document category.")
-        return cleaned
 
 
 class EmergencyReviewForm(forms.Form):

@@ -6,23 +6,16 @@ from django.urls import reverse
 
 from clinic.models import Role
 
-from .models import AccessRequest, EmergencyAccess, Notification, RequestStatus
+from .models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
 
 NAV_ITEMS = [
-    (10, "Your record", "portal:records", (Role.PATIENT,)),
     (20, "Sharing", "portal:sharing", (Role.PATIENT,)),
-    (30, "Access log", "portal:access_log", (Role.PATIENT,)),
-    (40, "Notifications", "portal:notifications", (Role.PATIENT,)),
-    (10, "Patients", "staff:patients", (Role.PHYSICIAN,)),
     (15, "Access requests", "staff:access_requests", (Role.PHYSICIAN,)),
     (10, "Emergency reviews", "staff:emergency_queue", (Role.PRIVACY_OFFICER,)),
 ]
 
 
 def nav_badges(user) -> dict:
-    if user.role == Role.PATIENT:
-        unread = Notification.objects.filter(recipient=user).unread().count()
-        return {"portal:notifications": (unread, "unread")}
     if user.role == Role.PRIVACY_OFFICER:
         waiting = EmergencyAccess.objects.awaiting_review().count()
         return {"staff:emergency_queue": (waiting, "waiting for review")}
@@ -32,7 +25,6 @@ def nav_badges(user) -> dict:
 def staff_steps(user) -> list[dict]:
     if user.role == Role.PHYSICIAN:
         return [
-            {"label": "Open the records patients share with you", "url": reverse("staff:patients")},
             {
                 "label": "Ask a patient for access",
                 "url": reverse("staff:find_patient"),
@@ -61,3 +53,8 @@ def portal_steps(patient) -> list[dict]:
             "done": False,
         }
     ]
+
+
+def in_person_choices(patient) -> list[str]:
+    """The sharing choices the patient told the front desk at their visit (on the visit page)."""
+    return [grant.describe() for grant in ConsentGrant.objects.given_in_person(patient)]

@@ -1,87 +1,22 @@
-"""The patient's own pages: their record, who they share it with, and requests to see it."""
+"""The patient's sharing pages: who can see their record, sharing more, stopping, and answering
+requests to see it."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import patient_required
-from patients.models import CATEGORY_PLURALS, RecordCategory
+from clinic.forms import add_service_error
 
 from . import services
-from .access import read_own_entry, read_own_record, record_content_view
+from .access import get_access_request_for, get_grant_for, read_record, record_content_view
 from .forms import DecideRequestForm, GrantForm, RevokeForm
-from .models import (
-    AccessAction,
-    AccessRequest,
-    ConsentGrant,
-    EmergencyAccess,
-    GivenVia,
-    RequestStatus,
-)
-
-
-def _category_or_404(value: str) -> str:
-    if value and value not in RecordCategory.values:
-        raise Http404("No such category.")
-    return value
-
-
-@patient_required
-@record_content_view
-def records(request: HttpRequest) -> HttpResponse:
-    category = _category_or_404(request.GET.get("category", ""))
-    entries = read_own_record(request, category=category)
-    groups = []
-    for value, label in RecordCategory.choices:
-        in_group = [entry for entry in entries if entry.category == value]
-        if in_group or category == value:
-            groups.append(
-                {
-                    "value": value,
-                    "label": label,
-                    "plural": CATEGORY_PLURALS[value],
-                    "entries": in_group,
-                }
-            )
-    return render(
-        request,
-        "consent/portal_records.html",
-        {"groups": groups, "category": category, "categories": RecordCategory.choices},
-    )
-
-
-@patient_required
-@record_content_view
-def record_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = read_own_entry(request, entry_id)
-    return render(request, "consent/portal_record_entry.html", {"entry": entry})
-
-
-@patient_required
-@record_content_view
-def record_document(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = read_own_entry(request, entry_id, action=AccessAction.DOWNLOAD)
-    return document_response(entry)
-
-
-def document_response(entry) -> FileResponse:
-    if not entry.document:
-        raise Http404("This entry has no document.")
-    response = FileResponse(
-        entry.document.open("rb"),
-        as_attachment=True,
-        filename=entry.document_name or f"document.{entry.document.name.rsplit('.', 1)[-1]}",
-        content_type=entry.document_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
+from .models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia, RequestStatus
 
 # --- sharing ------------------------------------------------------------------------------------
 
@@ -149,25 +84,18 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
                 expires_at=data["expires_at"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, f"Done. {grant.describe()}.")
             return redirect("portal:sharing")
-    read_own_record(request)
+    read_record(request.reader, patient.pk)
     return render(request, "consent/portal_sharing_new.html", {"form": form})
-
-
-def _own_grant_or_404(request: HttpRequest, grant_id: int) -> ConsentGrant:
-    grant = ConsentGrant.objects.with_people().filter(patient=request.patient, pk=grant_id).first()
-    if grant is None:
-        raise Http404("No such sharing.")
-    return grant
 
 
 @patient_required
 @require_http_methods(["GET", "POST"])
 def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant = _own_grant_or_404(request, grant_id)
+    grant = get_grant_for(request.user, grant_id)
     if grant.status() not in ("active", "scheduled"):
         messages.info(request, "This sharing has already ended.")
         return redirect("portal:sharing")
@@ -190,13 +118,7 @@ def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
-    access_request = (
-        AccessRequest.objects.select_related("physician__staff_profile")
-        .filter(patient=request.patient, pk=request_id)
-        .first()
-    )
-    if access_request is None:
-        raise Http404("No such request.")
+    access_request = get_access_request_for(request.user, request_id)
     if access_request.status != RequestStatus.PENDING:
         messages.info(request, "You have already answered this request.")
         return redirect("portal:sharing")
@@ -220,7 +142,7 @@ def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
                     request, f"You declined. {access_request.physician.display_name} will be told."
                 )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             return redirect("portal:sharing")
     return render(

@@ -6,21 +6,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clinic.decorators import role_required
-from clinic.models import Role
+from accesslog.models import AccessEvent
+from clinic.decorators import privacy_officer_required
+from clinic.forms import add_service_error
 
 from . import services
+from .access import get_emergency_access_for
 from .forms import EmergencyReviewForm
 from .models import EmergencyAccess, ReviewOutcome
 
-privacy_only = role_required(Role.PRIVACY_OFFICER)
 
-
-@privacy_only
+@privacy_officer_required
 def emergency_queue(request: HttpRequest) -> HttpResponse:
     accesses = EmergencyAccess.objects.select_related(
         "patient", "physician__staff_profile", "reviewed_by__staff_profile"
@@ -34,17 +34,11 @@ def emergency_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@privacy_only
+@privacy_officer_required
 @require_http_methods(["GET", "POST"])
 def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
-    access = (
-        EmergencyAccess.objects.select_related("patient", "physician__staff_profile")
-        .filter(pk=access_id)
-        .first()
-    )
-    if access is None:
-        raise Http404("No such emergency access.")
-    events = access.access_events.order_by("occurred_at")
+    access = get_emergency_access_for(request.user, access_id)
+    events = AccessEvent.objects.filter(emergency=access).order_by("occurred_at")
     form = EmergencyReviewForm(request.POST or None)
     if request.method == "POST" and access.review_outcome != ReviewOutcome.PENDING:
         messages.info(request, "This emergency access has already been reviewed.")
@@ -58,7 +52,7 @@ def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Review saved. The patient can now read the outcome.")
             return redirect("staff:emergency_queue")

@@ -58,9 +58,11 @@ def open_emergency(user, now: dt.datetime, patient_ref: str = "patient_id") -> Q
     )
 
 
-def filter_visible_patients(
-    patients: QuerySet[Patient], user, *, now: dt.datetime | None = None
+def patients_visible_to(
+    user, *, now: dt.datetime | None = None, patients: QuerySet[Patient] | None = None
 ) -> QuerySet[Patient]:
+    """Patients whose record `user` may open now: a grant in force or an open emergency access."""
+    patients = Patient.objects.all() if patients is None else patients
     if not _can_hold_access(user):
         return patients.none()
     now = now or timezone.now()
@@ -68,7 +70,7 @@ def filter_visible_patients(
     return patients.filter(Exists(granted) | Exists(open_emergency(user, now, "pk")))
 
 
-def open_emergency_access(user, patient_id: int, *, now: dt.datetime | None = None):
+def emergency_access_open_for(user, patient_id: int, *, now: dt.datetime | None = None):
     """The physician's open emergency access to this patient, if any."""
     if not _can_hold_access(user):
         return None

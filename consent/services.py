@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Role, User
+from notifications.models import NotificationKind
+from notifications.services import notify
 from patients.models import Patient, RecordEntry
 
 from .models import (
@@ -25,14 +27,12 @@ from .models import (
     ConsentGrant,
     EmergencyAccess,
     GivenVia,
-    NotificationKind,
     RecordEntryGroupObjectPermission,
     RecordEntryUserObjectPermission,
     RequestStatus,
     ReviewOutcome,
     Scope,
 )
-from .notifications import notify
 
 MIN_EMERGENCY_REASON = 20
 

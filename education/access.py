@@ -7,12 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from clinic.models import User
-from patients.models import Patient
 
 from .models import Article, ArticleVersion, Assignment, VersionStatus
 
 
-def published_article(slug: str) -> Article:
+def get_published_article(slug: str) -> Article:
     """An article the public may read (drafts, reviews and archived articles: 404)."""
     article = (
         Article.objects.published()
@@ -26,7 +25,7 @@ def published_article(slug: str) -> Article:
     return article
 
 
-def article_for_physician(user: User, pk: int) -> Article:
+def get_article_for(user: User, pk: int) -> Article:
     """Any physician's view of an article: their own, or another's once it was submitted."""
     article = (
         Article.objects.visible_to_staff(user)
@@ -43,15 +42,15 @@ def article_for_physician(user: User, pk: int) -> Article:
     return article
 
 
-def article_for_author(user: User, pk: int) -> Article:
+def get_own_article_for(user: User, pk: int) -> Article:
     """An article the user wrote (to edit, submit, archive, see its feedback)."""
-    article = article_for_physician(user, pk)
+    article = get_article_for(user, pk)
     if article.author_id != user.pk:
         raise PermissionDenied("Only the author can do this.")
     return article
 
 
-def version_for_physician(user: User, article: Article, number: int) -> ArticleVersion:
+def get_version_for(user: User, article: Article, number: int) -> ArticleVersion:
     version = (
         article.versions.select_related("reviewed_by__staff_profile", "created_by__staff_profile")
         .prefetch_related("topics")
@@ -64,7 +63,7 @@ def version_for_physician(user: User, article: Article, number: int) -> ArticleV
     return version
 
 
-def version_to_review(user: User, article: Article) -> ArticleVersion:
+def get_version_to_review_for(user: User, article: Article) -> ArticleVersion:
     """The article's version in review, for a physician other than its author."""
     if article.author_id == user.pk:
         raise PermissionDenied("Another physician must review your article.")
@@ -74,8 +73,11 @@ def version_to_review(user: User, article: Article) -> ArticleVersion:
     return version
 
 
-def assignment_for_patient(patient: Patient, pk: int) -> Assignment:
+def get_assignment_for(user: User, pk: int) -> Assignment:
     """One of the signed-in patient's own assignments (anyone else's: 404)."""
+    patient = getattr(user, "patient", None)
+    if patient is None:
+        raise Http404("No such article in your reading list.")
     assignment = Assignment.objects.for_patient(patient).filter(pk=pk).first()
     if assignment is None:
         raise Http404("No such article in your reading list.")

@@ -4,7 +4,7 @@ record). Safe to run again: articles are found by their slug and nothing is made
 
 from __future__ import annotations
 
-from patients.models import Patient
+from consent.selectors import patients_visible_to
 
 from . import services
 from .models import Article, Assignment
@@ -147,7 +147,7 @@ def seed(context: dict, stdout) -> None:
     # The consent demo data decides whether Dr Rivera may see Maria; without it, no assignment.
     article = Article.objects.get(slug="high-blood-pressure")
     if (
-        Patient.objects.visible_to(rivera).filter(pk=maria.pk).exists()
+        patients_visible_to(rivera).filter(pk=maria.pk).exists()
         and not Assignment.objects.filter(article=article, patient=maria).exists()
     ):
         services.assign_article(

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.text import slugify
 
+from consent.selectors import patients_visible_to
 from patients.models import Patient
 
 from .models import (
@@ -153,7 +154,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, physician, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The consent rule decides who is listed, and who a posted id may name.
-        self.fields["patient"].queryset = Patient.objects.visible_to(physician).order_by(
+        self.fields["patient"].queryset = patients_visible_to(physician).order_by(
             "legal_name", "id"
         )
 

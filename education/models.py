@@ -179,14 +179,6 @@ class Article(models.Model):
         return self.published_version_id is not None and self.archived_at is None
 
     @property
-    def open_version(self) -> ArticleVersion | None:
-        """The draft or in-review version, if there is one (uses `latest_version`)."""
-        latest = self.latest_version
-        if latest is not None and latest.status in OPEN_STATUSES:
-            return latest
-        return None
-
-    @property
     def status_label(self) -> str:
         if self.archived_at:
             return "Archived"
@@ -279,10 +271,6 @@ class ArticleVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} (version {self.number})"
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status == VersionStatus.DRAFT
 
     @property
     def needs_grade_override(self) -> bool:

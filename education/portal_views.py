@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.decorators import patient_required
+from clinic.forms import service_error_text
 
 from . import services
-from .access import assignment_for_patient
+from .access import get_assignment_for
 from .forms import RatingForm, ResponseForm
 from .models import Assignment, Response
 
@@ -28,7 +29,7 @@ def reading_list(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_GET
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = assignment_for_patient(request.patient, pk)
+    assignment = get_assignment_for(request.user, pk)
     if not assignment.article.archived_at:
         if assignment.first_read_at is None:
             services.record_assignment_read(assignment)
@@ -51,7 +52,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_required
 @require_POST
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = assignment_for_patient(request.patient, pk)
+    assignment = get_assignment_for(request.user, pk)
     form = ResponseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose “I understand” or “I have a question”.")
@@ -61,7 +62,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
             assignment=assignment, response=form.cleaned_data["response"]
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_error_text(error))
     else:
         if form.cleaned_data["response"] == Response.QUESTION:
             messages.success(
@@ -77,7 +78,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 @patient_required
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = assignment_for_patient(request.patient, pk)
+    assignment = get_assignment_for(request.user, pk)
     form = RatingForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how helpful the article was, from 1 to 5.")
@@ -85,7 +86,7 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.rate_assignment(assignment=assignment, helpful=form.cleaned_data["helpful"])
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, "Thank you for rating this article.")
     return redirect("portal:education_assignment", pk=assignment.pk)

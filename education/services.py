@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from clinic.models import Role, User
-from consent.models import NotificationKind
-from consent.notifications import notify
+from consent.selectors import patients_visible_to
+from notifications.models import NotificationKind
+from notifications.services import notify
 from patients.models import Patient
 
 from .models import (
@@ -324,7 +325,7 @@ def assign_article(
     physician may see right now (consent or emergency access). Assigning it again changes
     nothing and returns the existing assignment."""
     _require_physician(physician)
-    if not Patient.objects.visible_to(physician).filter(pk=patient.pk).exists():
+    if not patients_visible_to(physician).filter(pk=patient.pk).exists():
         raise PermissionDenied("You cannot see this patient's record.")
     if not Article.objects.published().filter(pk=article.pk).exists():
         raise ValidationError("Only published articles can be assigned.")

@@ -17,29 +17,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clinic.decorators import role_required
-from clinic.models import Role
-from patients.models import Patient
+from clinic.decorators import physician_required
+from clinic.forms import add_service_error, service_error_text
+from consent.selectors import patients_visible_to
 
 from . import services
 from .access import (
-    article_for_author,
-    article_for_physician,
-    version_for_physician,
-    version_to_review,
+    get_article_for,
+    get_own_article_for,
+    get_version_for,
+    get_version_to_review_for,
 )
 from .forms import ArticleForm, AssignForm, ImageForm, ReviewForm
 from .models import Article, ArticleImage, ArticleVersion, Assignment, VersionStatus
 from .readability import measure
 from .rendering import html_blocks, render_markdown
-
-physician_required = role_required(Role.PHYSICIAN)
-
-
-def _error_text(error: ValidationError | PermissionDenied) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error) or "You cannot do this."
 
 
 def _preview(data: dict) -> dict:
@@ -117,7 +109,7 @@ def new_article(request: HttpRequest) -> HttpResponse:
                 if article is None:
                     raise
             except (ValidationError, PermissionDenied) as error:
-                form.add_error(None, _error_text(error))
+                add_service_error(form, error)
                 return render(
                     request, "education/staff_edit.html", {"form": form, "preview": preview}
                 )
@@ -134,7 +126,7 @@ def new_article(request: HttpRequest) -> HttpResponse:
 @physician_required
 @require_http_methods(["GET", "POST"])
 def edit_article(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_author(request.user, pk)
+    article = get_own_article_for(request.user, pk)
     latest = article.latest_version
     if article.archived_at:
         messages.error(request, "This article is archived. Restore it before editing.")
@@ -166,7 +158,7 @@ def edit_article(request: HttpRequest, pk: int) -> HttpResponse:
                     if action == "submit":
                         services.submit_for_review(article=article, submitted_by=request.user)
             except (ValidationError, PermissionDenied) as error:
-                form.add_error(None, _error_text(error))
+                add_service_error(form, error)
             else:
                 if action == "submit":
                     messages.success(request, "Your article was sent for review.")
@@ -205,11 +197,11 @@ def preview(request: HttpRequest) -> HttpResponse:
 @physician_required
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_author(request.user, pk)
+    article = get_own_article_for(request.user, pk)
     try:
         services.submit_for_review(article=article, submitted_by=request.user)
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, "Your article was sent for review.")
     return redirect("staff:education_article", pk=article.pk)
@@ -218,7 +210,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 @physician_required
 @require_POST
 def archive(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_author(request.user, pk)
+    article = get_own_article_for(request.user, pk)
     services.archive_article(article=article, archived_by=request.user)
     messages.success(request, "The article was archived. It is no longer in the library.")
     return redirect("staff:education_article", pk=article.pk)
@@ -227,7 +219,7 @@ def archive(request: HttpRequest, pk: int) -> HttpResponse:
 @physician_required
 @require_POST
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_author(request.user, pk)
+    article = get_own_article_for(request.user, pk)
     services.restore_article(article=article, restored_by=request.user)
     messages.success(request, "The article was restored.")
     return redirect("staff:education_article", pk=article.pk)
@@ -235,7 +227,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 
 @physician_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_physician(request.user, pk)
+    article = get_article_for(request.user, pk)
     is_author = article.author_id == request.user.pk
     versions = article.versions.select_related("reviewed_by__staff_profile").order_by("-number")
     if not is_author:
@@ -259,8 +251,8 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @physician_required
 def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    article = article_for_physician(request.user, pk)
-    version = version_for_physician(request.user, article, number)
+    article = get_article_for(request.user, pk)
+    version = get_version_for(request.user, article, number)
     return render(
         request,
         "education/staff_version.html",
@@ -271,8 +263,8 @@ def version_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @physician_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_physician(request.user, pk)
-    version = version_to_review(request.user, article)
+    article = get_article_for(request.user, pk)
+    version = get_version_to_review_for(request.user, article)
     form = ReviewForm(request.POST or None, version=version)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -289,7 +281,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
                 services.send_back(version=version, reviewer=request.user, comment=data["comment"])
                 messages.success(request, "The article was sent back to its author.")
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            add_service_error(form, error)
         else:
             return redirect("staff:education_article", pk=article.pk)
     published = article.published_version
@@ -319,7 +311,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @physician_required
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    article = article_for_physician(request.user, pk)
+    article = get_article_for(request.user, pk)
     if not article.is_published:
         messages.error(request, "Only published articles can be given to patients.")
         return redirect("staff:education_article", pk=article.pk)
@@ -333,7 +325,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, _error_text(error))
+            add_service_error(form, error)
         else:
             # No patient name in the message: messages may travel in a cookie.
             messages.success(
@@ -350,7 +342,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def questions(request: HttpRequest) -> HttpResponse:
     """Patients who answered "I have a question" to an article this physician gave them. Names
     are shown only while the patient still shares their record with the physician."""
-    visible = Patient.objects.visible_to(request.user).filter(pk=OuterRef("patient_id"))
+    visible = patients_visible_to(request.user).filter(pk=OuterRef("patient_id"))
     assignments = (
         Assignment.objects.with_questions_for(request.user)
         .annotate(patient_visible=Exists(visible))
@@ -373,7 +365,7 @@ def images(request: HttpRequest) -> HttpResponse:
                 max_bytes=settings.EDUCATION_IMAGE_MAX_BYTES,
             )
         except (ValidationError, PermissionDenied) as error:
-            form.add_error("image", _error_text(error))
+            form.add_error("image", service_error_text(error))
         else:
             messages.success(
                 request, f"Image uploaded. Copy its Markdown into your article: {_markdown(image)}"

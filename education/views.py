@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .access import published_article
+from .access import get_published_article
 from .forms import LibrarySearchForm
 from .models import Article, ArticleImage
 from .services import record_article_view
@@ -50,7 +50,7 @@ def library(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    article = published_article(slug)
+    article = get_published_article(slug)
     if not (request.user.is_authenticated and request.user.is_clinic_staff):
         record_article_view(article)
     return render(

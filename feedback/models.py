@@ -21,7 +21,7 @@ class Grievance(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="grievances")
     access_event = models.ForeignKey(
-        "consent.AccessEvent",
+        "accesslog.AccessEvent",
         null=True,
         blank=True,
         on_delete=models.PROTECT,

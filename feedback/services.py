@@ -7,9 +7,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accesslog.models import AccessEvent
 from clinic.models import Role, User
-from consent.models import AccessEvent, NotificationKind
-from consent.notifications import notify
+from notifications.models import NotificationKind
+from notifications.services import notify
 from patients.models import Patient
 
 from .models import Grievance

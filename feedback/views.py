@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clinic.decorators import patient_required, role_required
-from clinic.models import Role
-from consent.models import AccessEvent
+from accesslog.access import get_access_event_for
+from accesslog.models import AccessEvent
+from clinic.decorators import patient_required, privacy_officer_required
 
 from .forms import ConcernForm
 from .models import Grievance
@@ -15,15 +15,11 @@ from .services import raise_grievance
 
 
 def _own_event(request: HttpRequest, value) -> AccessEvent | None:
+    """The event a concern is about, if `value` names one of the patient's own; else none."""
     try:
-        event_id = int(value)
-    except (TypeError, ValueError):
+        return get_access_event_for(request.user, int(value))
+    except (TypeError, ValueError, OverflowError, Http404):
         return None
-    return (
-        AccessEvent.objects.select_related("actor")
-        .filter(patient=request.patient, pk=event_id)
-        .first()
-    )
 
 
 @patient_required
@@ -57,7 +53,7 @@ def feedback_home(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/portal_feedback.html", {"grievances": grievances})
 
 
-@role_required(Role.PRIVACY_OFFICER)
+@privacy_officer_required
 def grievance_queue(request: HttpRequest) -> HttpResponse:
     grievances = Grievance.objects.select_related("patient", "access_event").order_by(
         "status", "respond_by"

@@ -18,8 +18,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic.forms import add_service_error
+
 from . import services
-from .forms import ActivationAccountForm, ActivationCodeForm, add_service_error
+from .forms import ActivationAccountForm, ActivationCodeForm
 from .models import ActivationCode, CodeStatus, VisitStatus
 from .ratelimit import activation_blocked, record_activation_failure
 from .services import CodeCheck

@@ -1,11 +1,15 @@
-"""Onboarding demo data for `manage.py seed_demo`: Maria's completed first visit, Tom booked for
-today and Amina later this week. Idempotent: a patient who has any visit is left alone."""
+"""Demo patients for `manage.py seed_demo`: Maria (activated, with her completed first visit), Tom
+booked for today and Amina later this week. Idempotent: existing patients and visits are kept."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import Group
 from django.utils import timezone
+
+from clinic.models import Role, User
+from clinic.services import mark_email_verified
 
 from .codes import generate_activation_code, hash_activation_code
 from .models import (
@@ -14,12 +18,54 @@ from .models import (
     ChecklistItem,
     ChecklistOutcome,
     IdentityDocument,
+    Language,
     OnboardingChecklistEntry,
     OnboardingVisit,
     Patient,
     VisitStatus,
     slot_times,
 )
+
+PATIENTS = [
+    # email, password (None: not activated yet), legal name, preferred, dob, language, physician
+    (
+        "maria",
+        "demo patient passphrase 2026",
+        "Maria Santos",
+        "",
+        date(1984, 3, 14),
+        Language.SPANISH,
+        "dr.rivera",
+    ),
+    ("tom", None, "Thomas Whitfield", "Tom", date(1957, 11, 2), Language.ENGLISH, "dr.rivera"),
+    ("amina", None, "Amina Yusuf", "", date(1999, 7, 21), Language.ENGLISH, "dr.chen"),
+]
+
+
+def _patient(email: str, legal, preferred, dob, language, physician: User, site) -> Patient:
+    patient = Patient.objects.filter(email=email).first()
+    if patient is None:
+        patient = Patient.objects.create(
+            legal_name=legal,
+            preferred_name=preferred,
+            date_of_birth=dob,
+            email=email,
+            phone="+1 555 0199",
+            preferred_language=language,
+            primary_physician=physician,
+            site=site,
+        )
+    return patient
+
+
+def _account(patient: Patient, email: str, password: str) -> None:
+    if patient.user_id:
+        return
+    user = User.objects.create_user(email=email, password=password)
+    user.groups.add(Group.objects.get(name=Role.PATIENT))
+    mark_email_verified(user)
+    patient.user = user
+    patient.save(update_fields=["user"])
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -86,6 +132,15 @@ def _completed_visit_for(patient: Patient, site, front_desk) -> None:
 
 def seed(context: dict, stdout) -> None:
     sites, staff, patients = context["sites"], context["staff"], context["patients"]
+    email = context["email"]
+    for local, password, legal, preferred, dob, language, physician in PATIENTS:
+        patient = _patient(
+            email(local), legal, preferred, dob, language, staff[physician], sites[0]
+        )
+        patients[local] = patient
+        if password:
+            _account(patient, email(local), password)
+            context["accounts"].append(("Patient", patient.user.email, password, ""))
     front_desk = staff["frontdesk"]
     maria, tom, amina = patients["maria"], patients["tom"], patients["amina"]
 

@@ -7,8 +7,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from clinic.emails import build_templated_email
+from notifications.models import NotificationKind
 
 from .models import SLOT_MINUTES, OnboardingVisit
+
+TEMPLATES = {
+    NotificationKind.ONBOARDING_INVITATION: "onboarding-invitation",
+    NotificationKind.ONBOARDING_RESCHEDULED: "onboarding-rescheduled",
+    NotificationKind.ONBOARDING_CANCELLED: "onboarding-cancelled",
+}
 
 
 def visit_email_context(visit: OnboardingVisit) -> dict:
@@ -25,5 +32,5 @@ def visit_email_context(visit: OnboardingVisit) -> dict:
 
 def build_visit_email(visit: OnboardingVisit, kind: str) -> EmailMultiAlternatives:
     return build_templated_email(
-        to=visit.patient.email, template=f"onboarding-{kind}", context=visit_email_context(visit)
+        to=visit.patient.email, template=TEMPLATES[kind], context=visit_email_context(visit)
     )

@@ -28,16 +28,6 @@ BAD_DATE = "Enter a real date, for example 2026-03-14."
 DAY_VIEW_RANGE_DAYS = 5 * 366
 
 
-def add_service_error(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: next to the field it names when the form has that
-    field, otherwise in the summary at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: User) -> str:
         profile = getattr(obj, "staff_profile", None)

@@ -61,13 +61,6 @@ class PatientQuerySet(models.QuerySet["Patient"]):
         """Demographics and onboarding state, with what the lists show loaded up front."""
         return self.select_related("site").prefetch_related("onboarding_visits")
 
-    def visible_to(self, user, *, now=None) -> PatientQuerySet:
-        """Patients whose record `user` may currently open (a grant in force or an open emergency
-        access). The policy lives in `consent.selectors`."""
-        from consent.selectors import filter_visible_patients
-
-        return filter_visible_patients(self, user, now=now)
-
 
 class Patient(models.Model):
     mrn = models.CharField("MRN", max_length=16, unique=True, default=generate_mrn, editable=False)
@@ -447,40 +440,6 @@ class ActivationCode(models.Model):
 
     def get_status_display(self) -> str:
         return self.status.label
-
-
-class EmailKind(models.TextChoices):
-    INVITATION = "invitation", "Invitation"
-    RESCHEDULED = "rescheduled", "Visit moved"
-    CANCELLED = "cancelled", "Visit cancelled"
-
-
-class OnboardingEmailQuerySet(models.QuerySet["OnboardingEmail"]):
-    def pending(self) -> OnboardingEmailQuerySet:
-        return self.filter(sent_at__isnull=True, skipped_at__isnull=True)
-
-
-class OnboardingEmail(models.Model):
-    """Outbox row for an email about a visit, written with the change it announces. The Celery
-    task takes this row's id, sends at most once, and a periodic sweep retries what is pending."""
-
-    visit = models.ForeignKey(OnboardingVisit, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=16, choices=EmailKind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    skipped_at = models.DateTimeField(null=True, blank=True)
-    republished_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the sweep last published it again."
-    )
-
-    objects = OnboardingEmailQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "skipped_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} email for visit {self.visit_id}"
 
 
 # --- The health record ---------------------------------------------------------------------

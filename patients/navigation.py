@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
-from .access import ONBOARDING_ROLES
+from clinic.decorators import ONBOARDING_ROLES
+
 from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient
 
 NAV_ITEMS = [(10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES)]

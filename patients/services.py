@@ -22,6 +22,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from clinic.models import Role, Site, User
+from notifications import services as outbox
+from notifications.models import Notification, NotificationKind
 
 from .codes import generate_activation_code, hash_activation_code
 from .models import (
@@ -32,10 +34,8 @@ from .models import (
     ChecklistItem,
     ChecklistOutcome,
     CodeStatus,
-    EmailKind,
     IdentityDocument,
     OnboardingChecklistEntry,
-    OnboardingEmail,
     OnboardingVisit,
     Patient,
     VisitStatus,
@@ -174,13 +174,10 @@ def _save_visit(visit: OnboardingVisit) -> None:
         ) from error
 
 
-def _queue_email(visit: OnboardingVisit, kind: str) -> OnboardingEmail:
-    """Write the outbox row with the change, and publish its delivery once the change commits."""
-    from .tasks import send_onboarding_email
-
-    email = OnboardingEmail.objects.create(visit=visit, kind=kind)
-    transaction.on_commit(lambda: send_onboarding_email.delay(email.pk), robust=True)
-    return email
+def _queue_email(visit: OnboardingVisit, kind: str) -> Notification:
+    """Write the email to the outbox with the change it announces; it is built from the visit
+    as it stands when sent (`patients.outbox`)."""
+    return outbox.queue_email(kind=kind, subject_id=visit.pk)
 
 
 @transaction.atomic
@@ -224,7 +221,7 @@ def schedule_visit(
     )
     visit.full_clean()
     _save_visit(visit)
-    _queue_email(visit, EmailKind.INVITATION)
+    _queue_email(visit, NotificationKind.ONBOARDING_INVITATION)
     return visit
 
 
@@ -247,7 +244,7 @@ def reschedule_visit(
     visit.full_clean()
     _save_visit(visit)
     if moved:
-        _queue_email(visit, EmailKind.RESCHEDULED)
+        _queue_email(visit, NotificationKind.ONBOARDING_RESCHEDULED)
     logger.info("onboarding: visit %s rescheduled by user %s", visit.pk, by.pk)
     return visit
 
@@ -272,7 +269,7 @@ def cancel_visit(*, visit: OnboardingVisit, reason: str, by: User) -> Onboarding
     visit.save()
     visit.activation_codes.live().update(voided_at=now, voided_by=by)
     if was_scheduled:
-        _queue_email(visit, EmailKind.CANCELLED)
+        _queue_email(visit, NotificationKind.ONBOARDING_CANCELLED)
     return visit
 
 
@@ -523,42 +520,3 @@ def activate_account(*, activation_code: ActivationCode, email: str, password: s
     activation_code.save(update_fields=["spent_at", "account"])
     logger.info("activation: patient %s activated their portal account", patient.pk)
     return user
-
-
-# --- Emails ---------------------------------------------------------------------------------------
-
-# An email is still worth sending only while the visit is in the state it announces.
-_EMAIL_STILL_TRUE = {
-    EmailKind.INVITATION: (VisitStatus.SCHEDULED,),
-    EmailKind.RESCHEDULED: (VisitStatus.SCHEDULED,),
-    EmailKind.CANCELLED: (VisitStatus.CANCELLED,),
-}
-
-
-@transaction.atomic
-def deliver_onboarding_email(*, email_id: int) -> str:
-    """Send one outbox email at most once: lock its row, skip it if sent, or if the visit has
-    moved on (an invitation for a visit since cancelled), otherwise send and stamp it."""
-    from .emails import build_visit_email
-
-    email = (
-        # Lock only the outbox row (PostgreSQL refuses FOR UPDATE across the outer join).
-        OnboardingEmail.objects.select_for_update(of=("self",))
-        .select_related("visit__patient", "visit__site", "visit__staff_member__staff_profile")
-        .filter(pk=email_id)
-        .first()
-    )
-    if email is None:
-        return "missing"
-    if email.sent_at is not None or email.skipped_at is not None:
-        return "done"
-    # A later email about the same visit tells the current state; this one would only confuse.
-    superseded = email.visit.emails.filter(pk__gt=email.pk).exists()
-    if superseded or email.visit.status not in _EMAIL_STILL_TRUE[email.kind]:
-        email.skipped_at = timezone.now()
-        email.save(update_fields=["skipped_at"])
-        return "skipped"
-    build_visit_email(email.visit, email.kind).send()
-    email.sent_at = timezone.now()
-    email.save(update_fields=["sent_at"])
-    return "sent"

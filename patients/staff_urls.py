@@ -1,8 +1,7 @@
-"""/staff/onboarding/: names live in the flat `staff` namespace (e.g. `staff:onboarding`)."""
+"""/staff/onboarding/: names live in the flat `staff` namespace (e.g. `staff:onboarding`). The
+visit's sharing-choice page is consent's (`consent/in_person_urls.py`), mounted beside these."""
 
 from django.urls import path
-
-from consent import onboarding_views
 
 from . import staff_views as views
 
@@ -18,7 +17,6 @@ urlpatterns = [
     path("visits/<int:pk>/code/", views.visit_issue_code, name="onboarding_issue_code"),
     path("visits/<int:pk>/checklist/", views.visit_checklist, name="onboarding_checklist"),
     path("visits/<int:pk>/complete/", views.visit_complete, name="onboarding_complete"),
-    path("visits/<int:pk>/consent/", onboarding_views.initial_consent, name="onboarding_consent"),
     path("visits/<int:pk>/reschedule/", views.visit_reschedule, name="onboarding_reschedule"),
     path("visits/<int:pk>/cancel/", views.visit_cancel, name="onboarding_cancel"),
     path("visits/<int:pk>/no-show/", views.visit_no_show, name="onboarding_no_show"),

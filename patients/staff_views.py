@@ -21,11 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinic.decorators import role_required
-from consent.models import ConsentGrant
+from clinic.decorators import front_desk_required
+from clinic.extensions import collect
+from clinic.forms import add_service_error, service_error_text
 
 from . import services
-from .access import ONBOARDING_ROLES, patient_for_front_desk, visit_for_front_desk
+from .access import get_patient_for, get_visit_for
 from .codes import format_activation_code
 from .forms import (
     CancelVisitForm,
@@ -35,11 +36,8 @@ from .forms import (
     PatientForm,
     PatientSearchForm,
     SlotForm,
-    add_service_error,
 )
 from .models import ActivationCode, OnboardingVisit, Patient, VisitStatus
-
-front_desk_only = role_required(*ONBOARDING_ROLES)
 
 
 def _token(raw: str | None) -> uuid.UUID | None:
@@ -50,14 +48,10 @@ def _token(raw: str | None) -> uuid.UUID | None:
         return None
 
 
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
 # --- Day view and patients ------------------------------------------------------------------------
 
 
-@front_desk_only
+@front_desk_required
 @require_GET
 def day_view(request: HttpRequest) -> HttpResponse:
     """Visits of one day (today unless chosen), per site, in time order, with their status."""
@@ -86,7 +80,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_GET
 def patient_search(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
@@ -104,7 +98,7 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
     """Register a patient; warn about a likely duplicate (same name and date of birth) first."""
@@ -152,10 +146,10 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_GET
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for_front_desk(request, pk)
+    patient = get_patient_for(request.user, pk)
     visits = list(
         patient.onboarding_visits.select_related("site", "staff_member__staff_profile").order_by(
             "-starts_at"
@@ -177,10 +171,10 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_for_front_desk(request, pk)
+    patient = get_patient_for(request.user, pk)
     if request.method == "POST":
         form = SlotForm(request.POST)
         if form.is_valid():
@@ -227,8 +221,10 @@ def _render_visit(
     status: int = 200,
 ) -> HttpResponse:
     codes = list(ActivationCode.objects.filter(patient=visit.patient).order_by("-issued_at")[:5])
-    in_person_grants = [
-        grant.describe() for grant in ConsentGrant.objects.given_in_person(visit.patient)
+    in_person_choices = [
+        text
+        for choices_of in collect("navigation", "in_person_choices")
+        for text in choices_of(visit.patient)
     ]
     return render(
         request,
@@ -237,7 +233,7 @@ def _render_visit(
             "visit": visit,
             "patient": visit.patient,
             "checklist": visit.checklist(),
-            "in_person_grants": in_person_grants,
+            "in_person_choices": in_person_choices,
             "missing": visit.missing_for_completion(),
             "identity_form": identity_form or IdentityCheckForm(),
             "issue_token": uuid.uuid4(),
@@ -255,36 +251,36 @@ def _render_visit(
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_visit(request, visit_for_front_desk(request, pk))
+    return _render_visit(request, get_visit_for(request.user, pk))
 
 
 def _visit_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     try:
         action(visit=visit, by=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, service_error_text(error))
     else:
         messages.success(request, done)
     return redirect("staff:onboarding_visit", pk=visit.pk)
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(request, pk, services.check_in, "Checked in.")
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_no_show(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(request, pk, services.mark_no_show, "Marked as missed.")
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_action(
@@ -295,10 +291,10 @@ def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_identity(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     form = IdentityCheckForm(request.POST)
     if form.is_valid():
         try:
@@ -313,10 +309,10 @@ def visit_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, visit, identity_form=form)
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     form = ChecklistEntryForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That checklist change was not understood; nothing was changed.")
@@ -330,15 +326,15 @@ def visit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, service_error_text(error))
     return redirect(reverse("staff:onboarding_visit", args=[visit.pk]) + "#checklist")
 
 
-@front_desk_only
+@front_desk_required
 @require_POST
 def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue (or reissue) the activation code and answer with the printable handout."""
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     try:
         issued = services.issue_activation_code(
             visit=visit, issued_by=request.user, issue_token=_token(request.POST.get("issue_token"))
@@ -351,7 +347,7 @@ def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("staff:onboarding_visit", pk=visit.pk)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, service_error_text(error))
         return redirect("staff:onboarding_visit", pk=visit.pk)
     base = settings.PORTAL_BASE_URL.rstrip("/")
     return render(
@@ -367,10 +363,10 @@ def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_http_methods(["GET", "POST"])
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     if visit.status != VisitStatus.SCHEDULED:
         messages.error(request, "Only a visit that has not started yet can be rescheduled.")
         return redirect("staff:onboarding_visit", pk=visit.pk)
@@ -400,10 +396,10 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@front_desk_only
+@front_desk_required
 @require_http_methods(["GET", "POST"])
 def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_for_front_desk(request, pk)
+    visit = get_visit_for(request.user, pk)
     if not visit.is_open:
         messages.error(request, "This visit can no longer be cancelled.")
         return redirect("staff:onboarding_visit", pk=visit.pk)

@@ -6,6 +6,7 @@ import pytest
 
 from clinic.models import Role
 from tests.factories import PatientUserFactory, SiteFactory, StaffFactory
+from tests.support.record import author, record  # noqa: F401 (fixtures for every module)
 from tests.support.redis import RedisServer
 
 

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from clinic.models import Role
 from tests.factories import StaffFactory
+from tests.support.urls import all_routes
 
 
 def staff_urls() -> list[str]:
     """Every URL under /staff/, with 1 for each path parameter."""
-    found: list[str] = []
-
-    def walk(patterns, prefix: str) -> None:
-        for entry in patterns:
-            route = str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, prefix + route)
-            elif isinstance(entry, URLPattern):
-                found.append("/" + prefix + route)
-
-    walk(get_resolver().url_patterns, "")
-    import re
-
-    urls = []
-    for url in found:
-        if not url.startswith("/staff/"):
-            continue
-        url = re.sub(r"<(?:int:)?[^>]+>", "1", url).replace("^", "").replace("$", "")
-        urls.append(url)
+    urls = [route.url() for route in all_routes() if route.route.startswith("staff/")]
     assert "/staff/" in urls
     return urls
 

@@ -10,18 +10,10 @@ from django.test import Client
 from django.utils import timezone
 
 from consent import services
-from consent.models import (
-    AccessRequest,
-    ConsentGrant,
-    GivenVia,
-    Notification,
-    NotificationKind,
-    Purpose,
-    RequestStatus,
-    Scope,
-)
+from consent.models import AccessRequest, ConsentGrant, GivenVia, Purpose, RequestStatus, Scope
+from notifications.models import Notification, NotificationKind
 from patients.models import RecordCategory
-from tests.consent.conftest import MARIA_ENTRIES
+from tests.support.record import MARIA_ENTRIES
 
 HEALTH_WORDS = [title for _c, title, _b, _s in MARIA_ENTRIES.values()] + [
     body for _c, _t, body, _s in MARIA_ENTRIES.values()

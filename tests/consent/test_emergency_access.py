@@ -8,18 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from consent.models import (
-    AccessAlertPreference,
-    AccessBasis,
-    AccessEvent,
-    Delivery,
-    EmergencyAccess,
-    Notification,
-    NotificationKind,
-    ReviewOutcome,
-)
-from tests.consent.conftest import MARIA_ENTRIES
+from accesslog.models import AccessBasis, AccessEvent
+from consent.models import EmergencyAccess, ReviewOutcome
+from notifications.models import Delivery, EmailPreference, Notification, NotificationKind
 from tests.factories import EMERGENCY_REASON, emergency_access, frozen_time
+from tests.support.record import MARIA_ENTRIES
 
 TITLES = [title for _c, title, _b, _s in MARIA_ENTRIES.values()]
 
@@ -121,7 +114,7 @@ def test_patient_is_told_at_once_by_notification_and_email(
 def test_patient_who_chose_a_digest_is_still_emailed_at_once(
     doctor, record, patient, django_capture_on_commit_callbacks, mailoutbox
 ):
-    AccessAlertPreference.objects.create(patient=patient, delivery=Delivery.DIGEST)
+    EmailPreference.objects.create(user=patient.user, record_access=Delivery.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
         break_glass(doctor, patient)
     with django_capture_on_commit_callbacks(execute=True):

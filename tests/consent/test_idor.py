@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from consent.models import AccessEvent, AccessRequest, ConsentGrant, RequestStatus, Scope
+from accesslog.models import AccessEvent
+from consent.models import AccessRequest, ConsentGrant, RequestStatus, Scope
 from feedback.models import Grievance
 from patients.models import RecordCategory, RecordEntry
-from tests.consent.conftest import MARIA_ENTRIES, THOMAS_BODY, THOMAS_TITLE
 from tests.factories import RecordEntryFactory, grant, pdf_upload
+from tests.support.record import MARIA_ENTRIES, THOMAS_BODY, THOMAS_TITLE
 
 
 @pytest.fixture

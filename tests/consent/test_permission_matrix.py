@@ -14,7 +14,6 @@ import pytest
 
 from consent.models import Scope
 from patients.models import RecordCategory
-from tests.consent.conftest import ALL_KEYS, MARIA_ENTRIES, THOMAS_TITLE
 from tests.factories import (
     CareTeamFactory,
     elapsed_emergency_access,
@@ -24,6 +23,8 @@ from tests.factories import (
     grant,
     revoked_grant,
 )
+from tests.support.record import ALL_KEYS, MARIA_ENTRIES, THOMAS_TITLE
+from tests.support.urls import record_content_routes
 
 PLAIN = frozenset({"lab", "note", "document"})
 
@@ -486,24 +487,6 @@ MATRIX_URL_NAMES = {
 }
 
 
-def _url_names_showing_record_content() -> set[str]:
-    from django.urls import URLPattern, URLResolver, get_resolver
-
-    found: set[str] = set()
-
-    def walk(patterns, namespace: str) -> None:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, entry.namespace or namespace)
-            elif isinstance(entry, URLPattern) and getattr(
-                entry.callback, "shows_record_content", False
-            ):
-                found.add(f"{namespace}:{entry.name}")
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
 def test_every_record_content_view_is_in_the_matrix():
     """A new view marked @record_content_view must get its rows in this matrix."""
-    assert _url_names_showing_record_content() == MATRIX_URL_NAMES
+    assert {route.name for route in record_content_routes()} == MATRIX_URL_NAMES

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from consent.models import Notification
 from consent.services import revoke_consent
 from education import services
 from education.models import Assignment, Response
+from notifications.models import Notification
 from tests.factories.consent import grant
 from tests.factories.education import ArticleFactory, AssignmentFactory
 

@@ -6,6 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from consent.selectors import patients_visible_to
 from education.models import Article, Assignment, VersionStatus
 from patients.models import Patient
 from tests.factories.education import ArticleFactory, AssignmentFactory
@@ -62,7 +63,7 @@ def test_seed_demo_assigns_to_maria_only_when_rivera_may_see_her(db):
     call_command("seed_demo", stdout=StringIO())
     maria = Patient.objects.get(email="maria@rapport.example")
     rivera = User.objects.get(email="dr.rivera@rapport.example")
-    if not Patient.objects.visible_to(rivera).filter(pk=maria.pk).exists():
+    if not patients_visible_to(rivera).filter(pk=maria.pk).exists():
         assert not Assignment.objects.exists()
         grant(maria, rivera)
         call_command("seed_demo", stdout=StringIO())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from education.readability import ReadingReport, measure, split_sentences
 from education.rendering import html_blocks, render_markdown
-from tests.factories.education import ArticleFactory
+from tests.factories.education import DENSE, ArticleFactory
 
 SIMPLE = """\
 Wash your hands often. Use soap and warm water. Rub them for as long as it takes to sing a
@@ -18,13 +18,6 @@ short song. Dry them well. This helps stop germs. Do it before you eat and after
 toilet.
 """
 
-DENSE = """\
-Hypertension, characterised by persistently elevated arterial blood pressure, constitutes a
-predominant modifiable risk factor for cardiovascular morbidity and mortality, necessitating
-comprehensive pharmacological intervention alongside individualised lifestyle modification
-strategies. Antihypertensive pharmacotherapy encompasses diuretics, angiotensin-converting enzyme
-inhibitors and calcium channel antagonists, administered according to comorbidity profiles.
-"""
 
 MIDDLING = """\
 High blood pressure means your heart works harder than it should. Over time, this can damage

@@ -11,9 +11,8 @@ from django.urls import reverse
 from clinic.models import Role
 from education import services
 from education.models import Article, ArticleVersion, VersionStatus
-from tests.education.test_reading_grade import DENSE
 from tests.factories import StaffFactory
-from tests.factories.education import PLAIN_BODY, ArticleFactory
+from tests.factories.education import DENSE, PLAIN_BODY, ArticleFactory
 
 ARTICLE_POST = {
     "title": "Looking after a cold",
@@ -326,7 +325,7 @@ def test_archived_article_can_be_restored(client, physician, other_physician):
 
 
 def test_reviewer_and_author_are_told_through_notifications(physician, other_physician):
-    from consent.models import Notification
+    from notifications.models import Notification
 
     article = ArticleFactory(author=physician, status="in_review")
     services.send_back(version=article.latest_version, reviewer=other_physician, comment="More.")

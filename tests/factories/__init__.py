@@ -10,19 +10,21 @@ from .clinic import (  # noqa: F401
 )
 from .consent import (  # noqa: F401
     EMERGENCY_REASON,
-    MINIMAL_JPEG,
-    MINIMAL_PDF,
-    MINIMAL_PNG,
     CareTeamFactory,
-    RecordEntryFactory,
     elapsed_emergency_access,
     emergency_access,
     expired_grant,
     frozen_time,
     future_grant,
     grant,
-    pdf_upload,
     revoked_grant,
 )
 from .onboarding import OnboardingVisitFactory  # noqa: F401
 from .patients import PatientFactory, PatientUserFactory  # noqa: F401
+from .records import (  # noqa: F401
+    MINIMAL_JPEG,
+    MINIMAL_PDF,
+    MINIMAL_PNG,
+    RecordEntryFactory,
+    pdf_upload,
+)

@@ -7,9 +7,9 @@ import factory
 from django.utils.text import slugify
 
 from clinic.models import Role
+from consent.selectors import patients_visible_to
 from education import services
 from education.models import Article, Assignment, Topic
-from patients.models import Patient
 
 from .clinic import StaffFactory
 from .consent import grant
@@ -104,9 +104,19 @@ class AssignmentFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *, article, patient, assigned_by, note) -> Assignment:
-        if not Patient.objects.visible_to(assigned_by).filter(pk=patient.pk).exists():
+        if not patients_visible_to(assigned_by).filter(pk=patient.pk).exists():
             grant(patient, assigned_by)
         assignment, _ = services.assign_article(
             article=article, patient=patient, physician=assigned_by, note=note
         )
         return assignment
+
+
+# A dense paragraph of medical prose, well above the reading-grade target.
+DENSE = """\
+Hypertension, characterised by persistently elevated arterial blood pressure, constitutes a
+predominant modifiable risk factor for cardiovascular morbidity and mortality, necessitating
+comprehensive pharmacological intervention alongside individualised lifestyle modification
+strategies. Antihypertensive pharmacotherapy encompasses diuretics, angiotensin-converting enzyme
+inhibitors and calcium channel antagonists, administered according to comorbidity profiles.
+"""

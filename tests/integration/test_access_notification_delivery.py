@@ -13,8 +13,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from consent.models import Notification, NotificationKind, Scope
-from consent.tasks import deliver_notification, sweep_undelivered_notifications
+from consent.models import Scope
+from notifications.models import Notification, NotificationKind
+from notifications.tasks import deliver_notification, sweep_undelivered_notifications
 from patients.models import RecordCategory
 from tests.factories import RecordEntryFactory, grant
 from tests.support import celery as celery_support

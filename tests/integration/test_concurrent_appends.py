@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from consent.audit import verify_chain
-from consent.models import AccessChainHead, AccessEvent
+from accesslog.chain import verify_chain
+from accesslog.models import AccessChainHead, AccessEvent
 from tests.support.processes import ROOT, child_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]

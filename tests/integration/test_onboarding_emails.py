@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.core import mail
 
 from clinic.models import Role
+from notifications.models import Notification
 from patients import services
-from patients.models import OnboardingEmail
 from tests.factories import PatientFactory, StaffFactory
 from tests.factories.onboarding import slot
 from tests.support import celery as celery_support
@@ -34,5 +34,7 @@ def test_the_invitation_goes_through_redis_and_a_worker(redis):
         assert redis.client().llen("celery") == 1
         assert mail.outbox == []
         with celery_support.worker():
-            assert wait_for(lambda: OnboardingEmail.objects.get(visit=visit).sent_at is not None)
+            assert wait_for(
+                lambda: Notification.objects.get(subject_id=visit.pk).email_sent_at is not None
+            )
     assert [m.to for m in mail.outbox] == [["tom@example.org"]]

@@ -32,7 +32,7 @@ def snapshot() -> dict:
         "patients.OnboardingVisit",
         "patients.OnboardingChecklistEntry",
         "patients.ActivationCode",
-        "patients.OnboardingEmail",
+        "notifications.Notification",
         "clinic.User",
         "account.EmailAddress",
     ]

@@ -7,8 +7,9 @@ import re
 import pytest
 from django.urls import URLPattern
 
+from notifications.models import Notification
 from patients import staff_urls
-from patients.models import ActivationCode, OnboardingEmail, OnboardingVisit, VisitStatus
+from patients.models import ActivationCode, OnboardingVisit, VisitStatus
 from tests.factories.onboarding import OnboardingVisitFactory, checked_in, completed, slot
 
 
@@ -31,7 +32,7 @@ def snapshot() -> tuple:
             )
         ),
         ActivationCode.objects.count(),
-        OnboardingEmail.objects.count(),
+        Notification.objects.count(),
     )
 
 

@@ -9,9 +9,11 @@ from django.core import mail
 from django.utils import timezone
 
 from clinic.models import Role
+from notifications.models import Notification, NotificationKind
+from notifications.tasks import deliver_notification
 from patients import services
 from patients.emails import build_visit_email
-from patients.models import EmailKind
+from patients.outbox import ONBOARDING_KINDS
 from tests.factories import PatientFactory, SiteFactory, StaffFactory
 from tests.factories.onboarding import slot
 
@@ -50,7 +52,7 @@ def all_parts(message) -> list[str]:
     return [message.subject, message.body, *(content for content, _ in message.alternatives)]
 
 
-@pytest.mark.parametrize("kind", list(EmailKind))
+@pytest.mark.parametrize("kind", ONBOARDING_KINDS)
 def test_visit_emails_carry_no_health_data_mrn_or_date_of_birth(booked, kind):
     patient = booked.patient
     message = build_visit_email(booked, kind)
@@ -71,7 +73,7 @@ def test_visit_emails_carry_no_health_data_mrn_or_date_of_birth(booked, kind):
 
 
 def test_the_invitation_says_when_where_what_to_bring_and_why(booked, front_desk):
-    message = build_visit_email(booked, EmailKind.INVITATION)
+    message = build_visit_email(booked, NotificationKind.ONBOARDING_INVITATION)
     local = timezone.localtime(booked.starts_at)
     html = message.alternatives[0][0]
     assert message.to == ["siobhan@example.org"]
@@ -96,7 +98,7 @@ def test_the_invitation_says_when_where_what_to_bring_and_why(booked, front_desk
 
 def test_the_cancellation_email_says_which_visit_and_how_to_rebook(booked, front_desk):
     services.cancel_visit(visit=booked, reason="Asked by phone", by=front_desk)
-    message = build_visit_email(booked, EmailKind.CANCELLED)
+    message = build_visit_email(booked, NotificationKind.ONBOARDING_CANCELLED)
     assert "cancelled" in message.subject
     assert "Hillview & Co Clinic" in message.body
     assert "+1 555 0200" in message.body
@@ -105,9 +107,8 @@ def test_the_cancellation_email_says_which_visit_and_how_to_rebook(booked, front
 
 
 def test_the_email_task_takes_only_an_id(booked, django_capture_on_commit_callbacks):
-    from patients.models import OnboardingEmail
-    from patients.tasks import send_onboarding_email
-
-    email = OnboardingEmail.objects.get(visit=booked)
-    assert send_onboarding_email(email.pk) == "sent"
+    email = Notification.objects.get(
+        kind=NotificationKind.ONBOARDING_INVITATION, subject_id=booked.pk
+    )
+    assert deliver_notification(email.pk) == "sent"
     assert len(mail.outbox) == 1

@@ -12,15 +12,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic.models import Role
+from notifications import tasks
+from notifications.models import Notification, NotificationKind
+from notifications.tasks import deliver_notification, sweep_undelivered_notifications
 from patients import services
-from patients.models import (
-    ActivationCode,
-    EmailKind,
-    OnboardingEmail,
-    OnboardingVisit,
-    VisitStatus,
-)
-from patients.tasks import send_onboarding_email, send_pending_onboarding_emails
+from patients.models import ActivationCode, OnboardingVisit, VisitStatus
 from tests.factories import PatientFactory, SiteFactory, StaffFactory
 from tests.factories.onboarding import (
     OnboardingVisitFactory,
@@ -28,6 +24,20 @@ from tests.factories.onboarding import (
     issue_code,
     slot,
 )
+
+INVITATION = NotificationKind.ONBOARDING_INVITATION
+
+
+def onboarding_emails(visit):
+    return Notification.objects.filter(subject_id=visit.pk, kind__startswith="onboarding_")
+
+
+def queue(visit, kind=INVITATION, *, created_at=None) -> Notification:
+    """An onboarding email in the outbox, as `patients.services` writes it."""
+    created_at = created_at or timezone.now()
+    return Notification.objects.create(
+        kind=kind, subject_id=visit.pk, created_at=created_at, email_due_at=created_at
+    )
 
 
 def slot_data(site, staff, when) -> dict:
@@ -63,7 +73,7 @@ def test_booking_a_visit_emails_the_invitation(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [patient_to_book.email]
     assert "Your first visit" in mail.outbox[0].subject
-    assert OnboardingEmail.objects.get(visit=visit).sent_at is not None
+    assert onboarding_emails(visit).get().email_sent_at is not None
 
 
 def test_a_staff_member_cannot_be_double_booked(desk, site, front_desk, patient_to_book):
@@ -301,57 +311,59 @@ def test_the_day_view_query_count_is_flat(desk, django_assert_max_num_queries):
 
 def test_the_email_task_sends_once(db, front_desk):
     visit = OnboardingVisitFactory(staff_member=front_desk)
-    email = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.INVITATION)
-    assert send_onboarding_email(email.pk) == "sent"
-    assert send_onboarding_email(email.pk) == "done"
+    email = queue(visit)
+    assert deliver_notification(email.pk) == "sent"
+    assert deliver_notification(email.pk) == "done"
     assert len(mail.outbox) == 1
 
 
 def test_an_invitation_for_a_visit_cancelled_since_is_not_sent(db, front_desk):
     visit = OnboardingVisitFactory(staff_member=front_desk)
-    email = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.INVITATION)
+    email = queue(visit)
     services.cancel_visit(visit=visit, reason="Booked in error", by=front_desk)
-    assert send_onboarding_email(email.pk) == "skipped"
+    assert deliver_notification(email.pk) == "skipped"
     assert mail.outbox == []
 
 
 def test_the_sweep_sends_what_was_never_published(db, front_desk):
-    lost = OnboardingEmail.objects.create(
-        visit=OnboardingVisitFactory(staff_member=front_desk),
-        kind=EmailKind.INVITATION,
+    lost = queue(
+        OnboardingVisitFactory(staff_member=front_desk),
         created_at=timezone.now() - timedelta(minutes=10),
     )
-    fresh = OnboardingEmail.objects.create(
-        visit=OnboardingVisitFactory(staff_member=front_desk), kind=EmailKind.INVITATION
-    )
-    assert send_pending_onboarding_emails() == 1
+    fresh = queue(OnboardingVisitFactory(staff_member=front_desk))
+    assert sweep_undelivered_notifications() == 1
     lost.refresh_from_db(), fresh.refresh_from_db()
-    assert lost.sent_at is not None and fresh.sent_at is None
+    assert lost.email_sent_at is not None and fresh.email_sent_at is None
     assert len(mail.outbox) == 1
 
 
-def test_the_sweep_publishes_a_stuck_email_at_most_every_half_hour(db, front_desk, monkeypatch):
-    from patients import tasks
-
+def test_the_sweep_publishes_a_stuck_email_at_most_every_five_minutes(db, front_desk, monkeypatch):
+    """Onboarding emails follow the outbox's one set of retry rules."""
     published = []
-    monkeypatch.setattr(tasks.send_onboarding_email, "delay", published.append)
-    stuck = OnboardingEmail.objects.create(
-        visit=OnboardingVisitFactory(staff_member=front_desk),
-        kind=EmailKind.INVITATION,
+    monkeypatch.setattr(tasks, "publish", published.append)
+    stuck = queue(
+        OnboardingVisitFactory(staff_member=front_desk),
         created_at=timezone.now() - timedelta(minutes=10),
     )
-    assert send_pending_onboarding_emails() == 1
-    assert send_pending_onboarding_emails() == 0  # the mail server is down: no flood
-    later = timezone.now() + timedelta(minutes=31)
+    assert sweep_undelivered_notifications() == 1
+    assert sweep_undelivered_notifications() == 0  # the mail server is down: no flood
+    later = timezone.now() + timedelta(minutes=6)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert send_pending_onboarding_emails() == 1
+        assert sweep_undelivered_notifications() == 1
     assert published == [stuck.pk, stuck.pk]
+
+
+def test_an_email_about_a_visit_that_could_not_go_out_for_two_days_is_dropped(db, front_desk):
+    visit = OnboardingVisitFactory(staff_member=front_desk)
+    email = queue(visit, created_at=timezone.now() - timedelta(days=2, minutes=1))
+    assert deliver_notification(email.pk) == "skipped"
+    assert mail.outbox == []
 
 
 def test_an_email_superseded_by_a_later_one_is_not_sent(db, front_desk):
     visit = OnboardingVisitFactory(staff_member=front_desk)
-    invitation = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.INVITATION)
-    moved = OnboardingEmail.objects.create(visit=visit, kind=EmailKind.RESCHEDULED)
-    assert send_onboarding_email(moved.pk) == "sent"
-    assert send_onboarding_email(invitation.pk) == "skipped"
+    invitation = queue(visit)
+    moved = queue(visit, NotificationKind.ONBOARDING_RESCHEDULED)
+    assert deliver_notification(moved.pk) == "sent"
+    assert deliver_notification(invitation.pk) == "skipped"
     assert len(mail.outbox) == 1

@@ -20,9 +20,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from accesslog.chain import append_event
+    from accesslog.models import AccessAction, AccessBasis, AccessTarget
     from clinic.models import User
-    from consent.audit import append_event
-    from consent.models import AccessAction, AccessBasis, AccessTarget
     from patients.models import Patient
 
     patient = Patient.objects.get(pk=args.patient)

@@ -1,22 +1,19 @@
-"""Demo data for a newcomer: one account per role and a few patients. Safe to run twice."""
+"""Demo data for a newcomer: sites, one account per staff role, then each app's demo data
+(`<app>/demo.py`: patients, visits, records, consent, articles). Safe to run twice."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.mfa.utils import decrypt
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
 from clinic.extensions import collect
 from clinic.models import Role, Site, User
-from clinic.services import create_staff_member, mark_email_verified
-from patients.models import Language, Patient
+from clinic.services import create_staff_member
 
 DEMO_DOMAIN = "rapport.example"
 
@@ -51,21 +48,6 @@ STAFF = [
     ("privacy", "demo privacy passphrase 2026", Role.PRIVACY_OFFICER, "Jordan Lee", "", 0),
 ]
 
-PATIENTS = [
-    # email, password (None: not activated yet), legal name, preferred, dob, language, physician
-    (
-        "maria",
-        "demo patient passphrase 2026",
-        "Maria Santos",
-        "",
-        dt.date(1984, 3, 14),
-        Language.SPANISH,
-        "dr.rivera",
-    ),
-    ("tom", None, "Thomas Whitfield", "Tom", dt.date(1957, 11, 2), Language.ENGLISH, "dr.rivera"),
-    ("amina", None, "Amina Yusuf", "", dt.date(1999, 7, 21), Language.ENGLISH, "dr.chen"),
-]
-
 
 def demo_email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
@@ -86,19 +68,15 @@ class Command(BaseCommand):
         for local, password, role, display_name, specialty, site_index in STAFF:
             user = self._staff(local, password, role, display_name, specialty, sites[site_index])
             rows.append((Role(role).label, user.email, password, self._totp_secret(user)))
-        patients = []
-        for local, password, legal, preferred, dob, language, physician in PATIENTS:
-            patient = self._patient(local, legal, preferred, dob, language, physician, sites[0])
-            patients.append(patient)
-            if password:
-                self._patient_account(patient, local, password)
-                rows.append(("Patient", patient.user.email, password, ""))
 
-        # Each feature app adds its demo data (visits, records, consent, articles, ...).
+        # Each feature app adds its demo data in layer order (patients and their accounts first,
+        # then visits, records, consent, articles, ...), sharing what it made through `context`.
         context = {
             "sites": sites,
             "staff": {local: User.objects.get(email=demo_email(local)) for local, *_ in STAFF},
-            "patients": {local: p for (local, *_), p in zip(PATIENTS, patients, strict=True)},
+            "patients": {},
+            "accounts": rows,  # (role, email, password, TOTP secret), printed below
+            "email": demo_email,
         }
         for seed in collect("demo", "seed"):
             seed(context, self.stdout)
@@ -138,27 +116,3 @@ class Command(BaseCommand):
     def _totp_secret(self, user: User) -> str:
         authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
         return decrypt(authenticator.data["secret"])
-
-    def _patient(self, local, legal, preferred, dob, language, physician_local, site) -> Patient:
-        patient = Patient.objects.filter(email=demo_email(local)).first()
-        if patient is None:
-            patient = Patient.objects.create(
-                legal_name=legal,
-                preferred_name=preferred,
-                date_of_birth=dob,
-                email=demo_email(local),
-                phone="+1 555 0199",
-                preferred_language=language,
-                primary_physician=User.objects.get(email=demo_email(physician_local)),
-                site=site,
-            )
-        return patient
-
-    def _patient_account(self, patient: Patient, local: str, password: str) -> None:
-        if patient.user_id:
-            return
-        user = User.objects.create_user(email=demo_email(local), password=password)
-        user.groups.add(Group.objects.get(name=Role.PATIENT))
-        mark_email_verified(user)
-        patient.user = user
-        patient.save(update_fields=["user"])

@@ -1,0 +1,209 @@
+"""The hash-chained access log: appending and verifying.
+
+One chain per patient. An event's `hash` is SHA-256 over a canonical JSON serialisation of the
+fields its `hash_version` names, `prev_hash` among them; the first event's `prev_hash` is 64
+zeros. A new field joins the hash only under a new version, so every event written before keeps
+verifying; `tests/accesslog/test_hash_vectors.py` pins each version's bytes. Appending locks the
+patient's
+`AccessChainHead` row (PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: transactions take the database
+write lock at BEGIN), assigns the next sequence number under that lock and writes the event and the
+new head in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from patients.models import Patient, RecordEntry
+
+from .models import CURRENT_HASH_VERSION, AccessChainHead, AccessEvent
+
+GENESIS_HASH = "0" * 64
+
+# The fields each hash version covers. Never edit a version once events carry it: add a new one.
+CANONICAL_FIELDS: dict[int, tuple[str, ...]] = {
+    1: (
+        "patient_id",
+        "sequence",
+        "occurred_at",
+        "actor_id",
+        "actor_role",
+        "actor_name",
+        "action",
+        "target",
+        "entry_id",
+        "category",
+        "purpose",
+        "basis",
+        "grant_id",
+        "emergency_id",
+        "prev_hash",
+    ),
+}
+
+
+class UnknownHashVersion(ValueError):
+    """An event claims a hash version this code does not know."""
+
+
+def canonical_bytes(event: AccessEvent) -> bytes:
+    try:
+        fields = CANONICAL_FIELDS[event.hash_version]
+    except KeyError:
+        raise UnknownHashVersion(f"unknown hash version {event.hash_version!r}") from None
+    values = {}
+    for field in fields:
+        value = getattr(event, field)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        values[field] = value
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event: AccessEvent) -> str:
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()
+
+
+# The columns an append writes: every field of the current version, the version and the hash.
+EVENT_COLUMNS = (*CANONICAL_FIELDS[CURRENT_HASH_VERSION], "hash_version", "hash")
+
+
+def _locked_head(cursor, patient_id: int) -> tuple[int, str]:
+    """The chain head's (sequence, hash), locked until the transaction ends."""
+    table = AccessChainHead._meta.db_table
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT sequence, hash FROM {table} WHERE patient_id = %s{lock}"  # noqa: S608
+    cursor.execute(select, [patient_id])
+    row = cursor.fetchone()
+    if row is None:
+        # First event of this chain: create the head; a concurrent creator makes this a no-op.
+        AccessChainHead.objects.bulk_create(
+            [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
+            ignore_conflicts=True,
+        )
+        cursor.execute(select, [patient_id])
+        row = cursor.fetchone()
+    return row[0], row[1]
+
+
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
+def append_event(
+    *,
+    patient: Patient,
+    actor,
+    action: str,
+    target: str,
+    basis: str,
+    purpose: str,
+    entry: RecordEntry | None = None,
+    category: str = "",
+    grant=None,
+    emergency=None,
+    occurred_at: dt.datetime | None = None,
+) -> AccessEvent:
+    """Append one event to the patient's chain. Three statements under the head's lock (read
+    head, insert event, move head), written in SQL because this runs on every read of a record
+    and the ORM's per-query overhead would dominate it."""
+    # Microsecond precision survives every database we support, so the hash recomputes exactly.
+    occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
+    with connection.cursor() as cursor:
+        sequence, prev_hash = _locked_head(cursor, patient.pk)
+        event = AccessEvent(
+            patient=patient,
+            sequence=sequence + 1,
+            occurred_at=occurred_at,
+            actor=actor,
+            actor_role=actor.role or "",
+            actor_name=actor.display_name[:150],
+            action=action,
+            target=target,
+            entry=entry,
+            category=category,
+            purpose=purpose[:200],
+            basis=basis,
+            grant=grant,
+            emergency=emergency,
+            hash_version=CURRENT_HASH_VERSION,
+            prev_hash=prev_hash,
+        )
+        event.hash = compute_hash(event)
+        values = [getattr(event, column) for column in EVENT_COLUMNS]
+        values[EVENT_COLUMNS.index("occurred_at")] = connection.ops.adapt_datetimefield_value(
+            occurred_at
+        )
+        insert = (
+            f"INSERT INTO {AccessEvent._meta.db_table} ({', '.join(EVENT_COLUMNS)}) "  # noqa: S608
+            f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))}) RETURNING id"
+        )
+        move_head = (
+            f"UPDATE {AccessChainHead._meta.db_table} SET sequence = %s, hash = %s "  # noqa: S608
+            "WHERE patient_id = %s"
+        )
+        head_values = [event.sequence, event.hash, patient.pk]
+        if connection.vendor == "postgresql":
+            # One round trip for both writes (a data-modifying CTE).
+            cursor.execute(
+                f"WITH event AS ({insert}) {move_head} RETURNING (SELECT id FROM event)",  # noqa: S608
+                values + head_values,
+            )
+            event.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            event.pk = cursor.fetchone()[0]
+            cursor.execute(move_head, head_values)
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    patient_id: int
+    sequence: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"patient {self.patient_id}: link {self.sequence} is broken ({self.reason})"
+
+
+def verify_chain(patient_id: int, *, batch_size: int = 2000) -> ChainProblem | None:
+    """Recompute one patient's chain; return the first broken link, or None if intact."""
+    expected_prev = GENESIS_HASH
+    expected_sequence = 1
+    events = (
+        AccessEvent.objects.filter(patient_id=patient_id).order_by("sequence").iterator(batch_size)
+    )
+    for event in events:
+        if event.sequence != expected_sequence:
+            return ChainProblem(
+                patient_id,
+                expected_sequence,
+                f"expected sequence {expected_sequence}, found {event.sequence} (missing event)",
+            )
+        if event.prev_hash != expected_prev:
+            return ChainProblem(
+                patient_id, event.sequence, "prev_hash does not match the link before"
+            )
+        try:
+            recomputed = compute_hash(event)
+        except UnknownHashVersion:
+            recomputed = None
+        if recomputed != event.hash:
+            return ChainProblem(patient_id, event.sequence, "its fields were changed after writing")
+        expected_prev = event.hash
+        expected_sequence += 1
+    head = AccessChainHead.objects.filter(patient_id=patient_id).first()
+    if head is not None and (head.sequence, head.hash) != (expected_sequence - 1, expected_prev):
+        return ChainProblem(
+            patient_id,
+            expected_sequence,
+            f"the chain ends at {expected_sequence - 1} but its head says {head.sequence} "
+            "(events were removed)",
+        )
+    return None

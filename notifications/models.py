@@ -1,0 +1,143 @@
+"""The one outbox: every message the portal sends, to a person with an account or by email only.
+
+A row is written in the same transaction as what it reports; its email is published on commit
+and swept by beat until it is sent (see `notifications.delivery` and `notifications.tasks`), so a
+dead Redis or worker delays an email but never loses it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class NotificationKind(models.TextChoices):
+    """Every kind of message, in the words the admin shows. Each app writes its own kinds."""
+
+    RECORD_ACCESS = "record_access", "Someone read your record"
+    EMERGENCY_ACCESS = "emergency_access", "Emergency access to your record"
+    EMERGENCY_REVIEWED = "emergency_reviewed", "Emergency access reviewed"
+    EMERGENCY_TO_REVIEW = "emergency_to_review", "Emergency access to review"
+    ACCESS_REQUEST = "access_request", "Request to see your record"
+    REQUEST_DECIDED = "request_decided", "Answer to your access request"
+    GENERAL = "general", "Message"
+    ONBOARDING_INVITATION = "onboarding_invitation", "Invitation to the first visit"
+    ONBOARDING_RESCHEDULED = "onboarding_rescheduled", "First visit moved"
+    ONBOARDING_CANCELLED = "onboarding_cancelled", "First visit cancelled"
+
+
+class Delivery(models.TextChoices):
+    IMMEDIATE = "immediate", "Each time, as it happens"
+    DIGEST = "digest", "Once a day, in a summary"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def undelivered(self) -> NotificationQuerySet:
+        """Emails still to send: due (now or later), neither sent nor skipped."""
+        return self.filter(
+            email_sent_at__isnull=True, email_skipped_at__isnull=True, email_due_at__isnull=False
+        )
+
+
+class Notification(models.Model):
+    """One message to one person: shown in the portal when it has a recipient account and, when
+    due, sent by email. Email-only messages (an invitation to a first visit, before any account
+    exists) have no recipient: the sender of their kind names the address when it is sent.
+
+    The text names who and when, never health data: "Dr A. Rivera viewed your record on 3 Dec at
+    14:05".
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        help_text="Empty for an email to someone without an account yet.",
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    subject_id = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="What the message is about, by kind (an onboarding visit for onboarding "
+        "emails); its email is built from it when sent.",
+    )
+    message = models.CharField(max_length=300, blank=True)
+    link = models.CharField(
+        max_length=200, blank=True, help_text="A path on this site, e.g. /portal/sharing/"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the email should go out; empty: portal only."
+    )
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_skipped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its email was dropped as no longer true."
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    republished_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last published its delivery again."
+    )
+    # For coalesced notifications: who acted, how many events this notification stands for, and
+    # when, so reads by one person within a short window become one notification.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event_count = models.PositiveIntegerField(default=1)
+    first_event_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient", "kind", "actor", "-last_event_at"]),
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(email_sent_at__isnull=True, email_due_at__isnull=False),
+                name="notification_undelivered_idx",
+            ),
+            models.Index(
+                fields=["kind", "subject_id"],
+                condition=Q(subject_id__isnull=False),
+                name="notification_subject_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(subject_id__isnull=False),
+                name="notification_has_recipient_or_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification #{self.pk} ({self.kind})"
+
+
+class EmailPreference(models.Model):
+    """How a person wants to hear about looks at their record: an email each time, or a daily
+    digest. Emergency access is always emailed at once, whatever this says."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="email_preference",
+    )
+    record_access = models.CharField(
+        max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Email preference of user {self.user_id}: {self.record_access}"

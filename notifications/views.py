@@ -1,0 +1,48 @@
+"""The patient's notifications page: every message, and how they want its emails."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from clinic.decorators import patient_required
+
+from . import services
+from .forms import EmailPreferenceForm
+from .models import Notification
+
+
+def _page(request: HttpRequest, form: EmailPreferenceForm, page_number=None) -> HttpResponse:
+    items = Notification.objects.filter(recipient=request.user)
+    page = Paginator(items, 25).get_page(page_number)
+    return render(request, "notifications/portal_notifications.html", {"page": page, "form": form})
+
+
+@patient_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    form = EmailPreferenceForm(initial={"delivery": services.record_access_delivery(request.user)})
+    return _page(request, form, request.GET.get("page"))
+
+
+@patient_required
+@require_POST
+def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    services.mark_all_read(user=request.user)
+    messages.success(request, "All notifications are marked as read.")
+    return redirect("portal:notifications")
+
+
+@patient_required
+@require_POST
+def notification_preference(request: HttpRequest) -> HttpResponse:
+    form = EmailPreferenceForm(request.POST)
+    if form.is_valid():
+        services.set_record_access_delivery(
+            user=request.user, delivery=form.cleaned_data["delivery"]
+        )
+        messages.success(request, "Your choice is saved.")
+        return redirect("portal:notifications")
+    return _page(request, form)

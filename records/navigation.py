@@ -1,0 +1,18 @@
+"""The record's part of the navigation and the staff home (see clinic/extensions.py)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from clinic.models import Role
+
+NAV_ITEMS = [
+    (10, "Your record", "portal:records", (Role.PATIENT,)),
+    (10, "Patients", "staff:patients", (Role.PHYSICIAN,)),
+]
+
+
+def staff_steps(user) -> list[dict]:
+    if user.role != Role.PHYSICIAN:
+        return []
+    return [{"label": "Open the records patients share with you", "url": reverse("staff:patients")}]

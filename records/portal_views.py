@@ -1,0 +1,59 @@
+"""The patient's own record: every entry, by category, and its documents."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accesslog.models import AccessAction
+from clinic.decorators import patient_required
+from consent.access import read_entry, read_record, record_content_view
+from patients.models import CATEGORY_PLURALS, RecordCategory
+
+from .documents import document_response
+
+
+def category_or_404(value: str) -> str:
+    if value and value not in RecordCategory.values:
+        raise Http404("No such category.")
+    return value
+
+
+@patient_required
+@record_content_view
+def records(request: HttpRequest) -> HttpResponse:
+    category = category_or_404(request.GET.get("category", ""))
+    _standing, entries = read_record(request.reader, request.patient.pk, category=category)
+    groups = []
+    for value, label in RecordCategory.choices:
+        in_group = [entry for entry in entries if entry.category == value]
+        if in_group or category == value:
+            groups.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "plural": CATEGORY_PLURALS[value],
+                    "entries": in_group,
+                }
+            )
+    return render(
+        request,
+        "records/portal_records.html",
+        {"groups": groups, "category": category, "categories": RecordCategory.choices},
+    )
+
+
+@patient_required
+@record_content_view
+def record_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
+    _standing, entry = read_entry(request.reader, request.patient.pk, entry_id)
+    return render(request, "records/portal_record_entry.html", {"entry": entry})
+
+
+@patient_required
+@record_content_view
+def record_document(request: HttpRequest, entry_id: int) -> HttpResponse:
+    _standing, entry = read_entry(
+        request.reader, request.patient.pk, entry_id, action=AccessAction.DOWNLOAD
+    )
+    return document_response(entry)

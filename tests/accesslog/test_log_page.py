@@ -1,0 +1,159 @@
+"""The patient's access log page: who, what, when, why and on what basis; filters; CSV; report."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from accesslog.models import AccessEvent
+from consent.models import Scope
+from feedback.models import Grievance
+from patients.models import RecordCategory
+from tests.factories import RecordEntryFactory, grant
+from tests.support.access_log import log_reads, raw_sql
+
+
+@pytest.fixture
+def looked_at(client, patient, physician, other_physician):
+    entry = RecordEntryFactory(
+        category=RecordCategory.LAB_RESULT,
+        patient=patient,
+        author=physician,
+        title="Secret title",
+        body="Secret body",
+    )
+    grant(patient, physician, scope=Scope.RECORD)
+    grant(patient, other_physician, scope=Scope.CATEGORY, category="lab_result")
+    start = timezone.now() + dt.timedelta(minutes=1)
+    for days, who, url in [
+        (0, physician, f"/staff/patients/{patient.pk}/"),
+        (1, other_physician, f"/staff/patients/{patient.pk}/entries/{entry.pk}/"),
+        (2, physician, f"/staff/patients/{patient.pk}/entries/{entry.pk}/"),
+    ]:
+        with mock.patch("django.utils.timezone.now", return_value=start + dt.timedelta(days=days)):
+            client.force_login(who)
+            assert client.get(url).status_code == 200
+    return entry
+
+
+def test_log_shows_who_what_when_why_and_basis_newest_first(client, looked_at, patient_user):
+    client.force_login(patient_user)
+    response = client.get("/portal/access-log/")
+    page = response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert "Your log is intact (verified just now" in page
+    rows = page.split("<tbody>")[1].split("</tr>")
+    assert "Dr A. Rivera" in rows[0] and "Viewed: <a" in rows[0]
+    assert "Dr M. Chen" in rows[1]
+    assert "Dr A. Rivera" in rows[2] and "record overview" in rows[2]
+    assert "Treatment" in rows[0] and "Your consent" in rows[0]
+    assert "Treatment" in rows[1] and "Your consent" in rows[1]
+    assert "I don&#x27;t recognise this" in page or "I don't recognise this" in page
+    assert "Secret title" not in page  # the log names the kind and date, never the content
+
+
+def test_filter_by_person_and_date(client, looked_at, patient_user, other_physician):
+    client.force_login(patient_user)
+    page = client.get(f"/portal/access-log/?person={other_physician.pk}").content.decode()
+    assert "Dr M. Chen" in page.split("<tbody>")[1]
+    assert "Dr A. Rivera" not in page.split("<tbody>")[1]
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    page = client.get(f"/portal/access-log/?date_to={yesterday}").content.decode()
+    assert "Nobody has looked at your record with these filters" in page
+    last_day = timezone.localdate(timezone.now() + dt.timedelta(days=2, minutes=1))
+    rows = client.get(f"/portal/access-log/?date_from={last_day}").content.decode()
+    assert rows.split("<tbody>")[1].count("<tr>") == 1
+    page = client.get("/portal/access-log/?date_from=banana&person=<script>").content.decode()
+    assert "Enter a valid date" in page
+    assert "<script>" not in page
+
+
+def test_csv_download_and_formula_neutralising(client, looked_at, patient, patient_user):
+    client.force_login(patient_user)
+    response = client.get("/portal/access-log/?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["sequence", "when", "who"]
+    assert [r[2] for r in rows[1:]] == ["Dr A. Rivera", "Dr M. Chen", "Dr A. Rivera"]
+
+    event = log_reads(patient, patient_user, 1)[0]
+
+    raw_sql(
+        "UPDATE accesslog_accessevent SET actor_name = %s WHERE id = %s",
+        ['=HYPERLINK("http://evil")', event.pk],
+    )
+    rows = list(
+        csv.reader(io.StringIO(client.get("/portal/access-log/?format=csv").content.decode()))
+    )
+    assert rows[1][2].startswith("'=")
+
+
+def test_pagination(client, patient, patient_user):
+
+    log_reads(patient, patient_user, 30)
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "Page 1 of 2" in page
+    page2 = client.get("/portal/access-log/?page=2").content.decode()
+    assert "Page 2 of 2" in page2
+    assert client.get("/portal/access-log/?page=999").status_code == 200
+
+
+def test_i_dont_recognise_this_opens_a_grievance_linked_to_the_event(
+    client, looked_at, patient, patient_user, privacy_officer
+):
+    event = AccessEvent.objects.filter(patient=patient).order_by("-sequence").first()
+    client.force_login(patient_user)
+    form = client.get(f"/portal/feedback/concern/?event={event.pk}").content.decode()
+    assert "Dr A. Rivera" in form
+    response = client.post(
+        "/portal/feedback/concern/",
+        {
+            "event": event.pk,
+            "description": "I have never met this doctor <script>alert(1)</script>",
+        },
+    )
+    assert response.status_code == 302
+    grievance = Grievance.objects.get()
+    assert grievance.access_event == event
+    assert grievance.patient == patient
+    page = client.get("/portal/feedback/").content.decode()
+    assert "A look by Dr A. Rivera" in page
+    client.force_login(privacy_officer)
+    queue = client.get("/staff/privacy/grievances/").content.decode()
+    assert "&lt;script&gt;" in queue and "<script>alert" not in queue
+
+
+def test_another_patients_event_cannot_be_reported(client, looked_at, patient, other_patient_user):
+    event = AccessEvent.objects.filter(patient=patient).first()
+    client.force_login(other_patient_user)
+    form = client.get(f"/portal/feedback/concern/?event={event.pk}").content.decode()
+    assert "Dr A. Rivera" not in form
+    client.post("/portal/feedback/concern/", {"event": event.pk, "description": "odd"})
+    assert Grievance.objects.get().access_event is None
+
+
+def test_tampered_log_shows_a_clear_warning(client, looked_at, patient, patient_user):
+
+    event = AccessEvent.objects.filter(patient=patient, sequence=2).get()
+    raw_sql("UPDATE accesslog_accessevent SET actor_name = 'Nobody' WHERE id = %s", [event.pk])
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "Warning: your access log failed its integrity check" in page
+    assert "link 2 is broken" in page
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_query_count_is_flat(
+    client, patient, patient_user, physician, size, django_assert_max_num_queries
+):
+
+    log_reads(patient, physician, size)
+    client.force_login(patient_user)
+    with django_assert_max_num_queries(14):
+        assert client.get("/portal/access-log/").status_code == 200
