@@ -25,7 +25,9 @@ if DJANGO_ENV not in {"development", "production", "test"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 DEV_SECRET_KEY = "dev-only-insecure-key-rapport-do-not-use-in-production-0123456789"
-DEBUG = env.bool("DEBUG", default=not PRODUCTION and DJANGO_ENV != "test")
+# Off unless asked for (`make run` asks): a process started with no configuration is never in
+# debug mode, whatever DJANGO_ENV says.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.forms import DATE_INPUT, start_of_day
+from clinic.forms import DateField, start_of_day
 from clinic.models import Role, User
 from patients.models import Patient, RecordCategory, RecordEntry
 
@@ -57,10 +57,9 @@ class GrantForm(PurposeMixin):
         label="Include sensitive entries (mental health, sexual health, substance use, genetics)",
         required=False,
     )
-    starts_on = forms.DateField(label="From", widget=DATE_INPUT)
-    ends_on = forms.DateField(
+    starts_on = DateField(label="From")
+    ends_on = DateField(
         label="Until (optional)",
-        widget=DATE_INPUT,
         required=False,
         help_text="Leave empty to share until you stop sharing. "
         "Sharing ends at the end of this day.",
@@ -149,7 +148,7 @@ class DecideRequestForm(forms.Form):
         required=False,
     )
     include_sensitive = forms.BooleanField(label="Include sensitive entries", required=False)
-    ends_on = forms.DateField(label="Until (optional)", widget=DATE_INPUT, required=False)
+    ends_on = DateField(label="Until (optional)", required=False)
     note = forms.CharField(
         label="Note to the physician (optional)",
         max_length=500,
