@@ -14,6 +14,8 @@ from django.utils import timezone
 
 from clinic.decorators import patient_required
 from clinic.forms import DateField, start_of_day
+from patients.models import ChecklistItem
+from patients.services import note_portal_step
 
 from .integrity import verify_patient_log
 from .models import AccessEvent
@@ -59,6 +61,7 @@ def _filtered_events(request: HttpRequest):
 
 @patient_required
 def access_log(request: HttpRequest) -> HttpResponse:
+    note_portal_step(request, ChecklistItem.ACCESS_LOG)
     form, events = _filtered_events(request)
     if request.GET.get("format") == "csv":
         return _csv(request, events)

@@ -3,15 +3,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from clinic.forms import DateField, start_of_day
 from clinic.models import Role, User
 from patients.models import Patient, RecordCategory, RecordEntry
 
-from .models import CareTeam, Purpose, ReviewOutcome, Scope
-from .services import MIN_EMERGENCY_REASON
+from .models import CareTeam, EmergencySituation, OutreachMethod, Purpose, ReviewOutcome, Scope
+from .services import MIN_EMERGENCY_REASON, check_emergency_reason
 
 
 def physicians() -> forms.QuerySet:
@@ -229,8 +228,13 @@ class AccessRequestForm(PurposeMixin):
 
 class EmergencyAccessForm(forms.Form):
     mrn = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    situation = forms.ChoiceField(
+        label="What is the emergency?",
+        choices=EmergencySituation.choices,
+        widget=forms.RadioSelect,
+    )
     reason = forms.CharField(
-        label="Why do you need emergency access?",
+        label="In your own words, what is happening and what do you need to see?",
         min_length=MIN_EMERGENCY_REASON,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -242,10 +246,7 @@ class EmergencyAccessForm(forms.Form):
         return normalise_mrn(self.cleaned_data["mrn"])
 
     def clean_reason(self) -> str:
-        reason = " ".join(self.cleaned_data["reason"].split())
-        if len(reason) < MIN_EMERGENCY_REASON:
-            raise ValidationError(f"Please explain in at least {MIN_EMERGENCY_REASON} characters.")
-        return reason
+        return check_emergency_reason(self.cleaned_data["reason"])
 
 
 class EmergencyReviewForm(forms.Form):
@@ -274,7 +275,6 @@ class InitialConsentForm(PurposeMixin):
         label="What to share",
         choices=[(Scope.RECORD, "Whole record"), (Scope.CATEGORY, "One category")],
         widget=forms.RadioSelect,
-        initial=Scope.RECORD,
     )
     category = forms.ChoiceField(
         label="Which category",
@@ -285,12 +285,11 @@ class InitialConsentForm(PurposeMixin):
         label="Include sensitive entries (only if the patient asked for it)", required=False
     )
 
+    # Nothing is chosen in advance: the patient says each part of the choice in their own words.
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["physician"].queryset = physicians()
         self.fields["physician"].label_from_instance = _physician_label
-        self.fields["physician"].initial = patient.primary_physician_id
-        self.fields["purpose"].initial = Purpose.TREATMENT
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -298,3 +297,16 @@ class InitialConsentForm(PurposeMixin):
         if cleaned.get("scope") == Scope.CATEGORY and not cleaned.get("category"):
             self.add_error("category", "Choose which category to share.")
         return cleaned
+
+
+class OutreachDoneForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How was the patient told?", choices=OutreachMethod.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=500,
+        required=False,
+        help_text="For example who you spoke to, or the date the letter was posted. No health "
+        "details.",
+    )

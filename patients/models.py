@@ -367,6 +367,21 @@ class OnboardingChecklistEntry(models.Model):
         return self.outcome == ChecklistOutcome.DECLINED
 
 
+class PortalStep(models.Model):
+    """A tool from the introduction that the patient has since used themself in the portal (the
+    first time), so "Your first steps" shows what they did, not only what they were shown."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="portal_steps")
+    item = models.CharField(max_length=20, choices=ChecklistItem.choices)
+    done_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "item"], name="portal_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} used by patient {self.patient_id}"
+
+
 class CodeStatus(models.TextChoices):
     USABLE = "usable", "Ready to use"
     SPENT = "spent", "Used"

@@ -69,7 +69,7 @@ def test_notifications_page_and_preference(client, shared_record, patient, physi
     read_record(client, physician, patient)
     client.force_login(patient_user)
     page = client.get("/portal/notifications/").content.decode()
-    assert "Dr A. Rivera viewed your record" in page
+    assert "Dr A. Rivera looked at your record" in page
     response = client.post("/portal/notifications/preference/", {"delivery": "digest"})
     assert response.status_code == 302
     assert EmailPreference.objects.get(user=patient_user).record_access == "digest"
