@@ -195,3 +195,49 @@ def test_a_coalesced_notification_mentions_emergency_access_if_any_read_was_one(
     notification = access_notifications(patient).get()
     assert notification.event_count == 2
     assert "looked at 2 parts of your record under emergency access" in notification.message
+
+
+def test_wording_says_how_much_and_when_without_a_time_range_of_one_minute():
+    from accesslog.notify import access_message
+
+    first = timezone.make_aware(dt.datetime(2026, 12, 2, 3, 15, 5))
+    one = access_message(actor_name="Dr A. Rivera", count=1, first=first, last=first, emergency=0)
+    assert one == "Dr A. Rivera looked at your record on 2 Dec at 03:15."
+    same_minute = access_message(
+        actor_name="Dr A. Rivera",
+        count=3,
+        first=first,
+        last=first + dt.timedelta(seconds=40),
+        emergency=False,
+    )
+    assert same_minute == "Dr A. Rivera looked at 3 parts of your record on 2 Dec at 03:15."
+    assert "between 03:15 and 03:15" not in same_minute
+    spread = access_message(
+        actor_name="Dr A. Rivera",
+        count=3,
+        first=first,
+        last=first + dt.timedelta(minutes=25),
+        emergency=True,
+    )
+    assert spread == (
+        "Dr A. Rivera looked at 3 parts of your record under emergency access on 2 Dec between "
+        "03:15 and 03:40."
+    )
+    overnight = access_message(
+        actor_name="Dr A. Rivera",
+        count=2,
+        first=first.replace(hour=23, minute=50),
+        last=first.replace(hour=23, minute=50) + dt.timedelta(minutes=20),
+        emergency=False,
+    )
+    assert overnight.endswith("from 2 Dec 23:50 to 3 Dec 00:10.")
+
+
+def test_the_portal_never_asks_a_signed_in_patient_to_sign_in(
+    client, shared_record, patient, physician, patient_user
+):
+    read_record(client, physician, patient)
+    client.force_login(patient_user)
+    page = client.get("/portal/notifications/").content.decode()
+    assert "Dr A. Rivera looked at your record" in page
+    assert "sign in" not in page.lower().split("<main", 1)[1].split("</main>", 1)[0]
