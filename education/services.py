@@ -342,8 +342,7 @@ def assign_article(
         notify(
             recipient=patient.user,
             kind=NotificationKind.ARTICLE_ASSIGNED,
-            message=f"{physician.display_name} added an article to your reading list. "
-            "Sign in to read it.",
+            message=f"{physician.display_name} added an article to your reading list.",
             link=reverse("portal:education"),
         )
     return assignment, True
