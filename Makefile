@@ -15,7 +15,7 @@ run: $(VENV)/.installed
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py seed_demo
 	@echo "Serving Rapport on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	env -u DATABASE_URL -u REDIS_URL $(PY) manage.py runserver $(HOST):$(PORT)
+	env -u DATABASE_URL -u REDIS_URL DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## serve: serve with the configuration from your environment (DATABASE_URL, REDIS_URL, ...)
 serve: $(VENV)/.installed

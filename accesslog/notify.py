@@ -37,17 +37,18 @@ def next_digest_time(now: dt.datetime) -> dt.datetime:
 def access_message(
     *, actor_name: str, count: int, first: dt.datetime, last: dt.datetime, emergency: bool
 ) -> str:
+    """Who looked, how much and when, in the clinic's time: "Dr A. Rivera looked at 3 parts of
+    your record on 3 Dec between 03:15 and 03:40." Never what was looked at."""
     first_local, last_local = timezone.localtime(first), timezone.localtime(last)
+    what = "your record" if count == 1 else f"{count} parts of your record"
     how = " under emergency access" if emergency else ""
-    if count == 1:
-        return (
-            f"{actor_name} viewed your record{how} on {first_local:%-d %b} at {first_local:%H:%M}."
-            " Sign in to see details."
-        )
-    return (
-        f"{actor_name} viewed {count} items in your record{how} between {first_local:%H:%M} and "
-        f"{last_local:%H:%M} on {first_local:%-d %b}. Sign in to see details."
-    )
+    if first_local.date() != last_local.date():
+        when = f"from {first_local:%-d %b %H:%M} to {last_local:%-d %b %H:%M}"
+    elif f"{first_local:%H:%M}" == f"{last_local:%H:%M}":
+        when = f"on {first_local:%-d %b} at {first_local:%H:%M}"
+    else:
+        when = f"on {first_local:%-d %b} between {first_local:%H:%M} and {last_local:%H:%M}"
+    return f"{actor_name} looked at {what}{how} {when}."
 
 
 def notify_patient_of_access(event: AccessEvent) -> Notification | None:

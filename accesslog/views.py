@@ -13,7 +13,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinic.decorators import patient_required
-from clinic.forms import DATE_INPUT, start_of_day
+from clinic.forms import DateField, start_of_day
+from patients.models import ChecklistItem
+from patients.services import note_portal_step
 
 from .integrity import verify_patient_log
 from .models import AccessEvent
@@ -21,8 +23,8 @@ from .models import AccessEvent
 
 class AccessLogFilterForm(forms.Form):
     person = forms.TypedChoiceField(label="Person", coerce=int, required=False, empty_value=None)
-    date_from = forms.DateField(label="From", widget=DATE_INPUT, required=False)
-    date_to = forms.DateField(label="To", widget=DATE_INPUT, required=False)
+    date_from = DateField(label="From", required=False)
+    date_to = DateField(label="To", required=False)
 
     def __init__(self, *args, people: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +61,7 @@ def _filtered_events(request: HttpRequest):
 
 @patient_required
 def access_log(request: HttpRequest) -> HttpResponse:
+    note_portal_step(request, ChecklistItem.ACCESS_LOG)
     form, events = _filtered_events(request)
     if request.GET.get("format") == "csv":
         return _csv(request, events)

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from .models import STAFF_ROLES, Role
 
@@ -43,7 +47,8 @@ front_desk_required = _role_gate(*ONBOARDING_ROLES)  # the front desk, or an adm
 
 def patient_required(view: View) -> View:
     """Allow only a signed-in patient; sets `request.patient` to their own record. Patient views
-    never take a patient id from the URL."""
+    never take a patient id from the URL. Where the clinic makes two-step verification mandatory
+    (`PATIENT_MFA_REQUIRED`), a patient without it is sent to set it up first."""
 
     @wraps(view)
     @login_required
@@ -51,6 +56,13 @@ def patient_required(view: View) -> View:
         patient = getattr(request.user, "patient", None)
         if patient is None:
             raise PermissionDenied("This page is for patients.")
+        if settings.PATIENT_MFA_REQUIRED and not is_mfa_enabled(request.user):
+            messages.info(
+                request,
+                "Your clinic asks every patient to use two-step verification. Set it up to open "
+                "your portal.",
+            )
+            return redirect("mfa_activate_totp")
         request.patient = patient
         return view(request, *args, **kwargs)
 

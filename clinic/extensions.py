@@ -5,6 +5,8 @@ Each app may have a `navigation.py` module defining any of:
 - `NAV_ITEMS`: list of `(order, label, url_name, roles)` for the main navigation;
 - `staff_steps(user) -> list[dict]`: next steps on the staff home (`label`, `url`, optional `hint`);
 - `portal_steps(patient) -> list[dict]`: first steps on the patient's home (`label`, `url`, `done`);
+- `portal_notices(patient) -> list[dict]`: what the patient must see first on their home page
+  (`title`, `text`, `url`, `link_text`);
 - `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;

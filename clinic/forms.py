@@ -10,6 +10,32 @@ from django.utils import timezone
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Every date a person types must fall in this range: real dates outside it are typing mistakes,
+# and far ones (9999-12-31) would overflow the day arithmetic that follows.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+class DateField(forms.DateField):
+    """A date typed by a person: a real calendar date between 1900 and 2100, in the format the
+    hint shows (YYYY-MM-DD, which is what the browser's date picker sends)."""
+
+    default_error_messages = {
+        "invalid": "Enter a real date, for example 2026-03-14.",
+        "out_of_range": "Enter a date between 1900 and 2100.",
+    }
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("widget", DATE_INPUT)
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        return day
+
 
 def start_of_day(day: dt.date) -> dt.datetime:
     """Midnight at the start of `day`, clinic time."""

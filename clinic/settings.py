@@ -25,7 +25,9 @@ if DJANGO_ENV not in {"development", "production", "test"}:
 PRODUCTION = DJANGO_ENV == "production"
 
 DEV_SECRET_KEY = "dev-only-insecure-key-rapport-do-not-use-in-production-0123456789"
-DEBUG = env.bool("DEBUG", default=not PRODUCTION and DJANGO_ENV != "test")
+# Off unless asked for (`make run` asks): a process started with no configuration is never in
+# debug mode, whatever DJANGO_ENV says.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -181,6 +183,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rapport] "
+# Tell people by email when their password or email address changes (allauth sends these).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
@@ -195,6 +199,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ALLOW_UNVERIFIED_EMAIL = False
 MFA_TOTP_ISSUER = "Rapport"
+# A clinic may make two-step verification mandatory for patients too (staff always need it).
+PATIENT_MFA_REQUIRED = env.bool("PATIENT_MFA_REQUIRED", default=False)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- Object permissions (django-guardian) ---------------------------------------------------------
@@ -241,6 +247,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Consent and records -------------------------------------------------------------------------
 
 EMERGENCY_ACCESS_HOURS = env.int("EMERGENCY_ACCESS_HOURS", default=4)
+# More openings than this by one physician in 24 hours alert the privacy officers at once.
+EMERGENCY_ALERT_OPENINGS_PER_DAY = env.int("EMERGENCY_ALERT_OPENINGS_PER_DAY", default=3)
 ACCESS_DIGEST_HOUR = env.int("ACCESS_DIGEST_HOUR", default=18)  # clinic time
 # Ed25519 key signing access-log checkpoints: base64 of 32 bytes. Unset: a development key is
 # generated once into ACCESS_LOG_KEY_FILE (refused in production).

@@ -18,6 +18,7 @@ staff_patterns = [
     path("education/", include("education.staff_urls")),
     path("privacy/", include("consent.privacy_urls")),
     path("privacy/", include("feedback.privacy_urls")),
+    path("privacy/", include("patients.privacy_urls")),
 ]
 
 portal_patterns = [

@@ -18,3 +18,17 @@ class MaximumLengthValidator:
 
     def get_help_text(self) -> str:
         return f"Your password can be up to {self.max_length} characters long; spaces are fine."
+
+
+# Valid in a quoted local part by RFC 5321, but never in a real patient's address; refused like
+# markup in names, because addresses end up in pages, emails and handouts.
+EMAIL_FORBIDDEN = frozenset('<>"\\`()[];:, ')
+
+
+def validate_plain_email(value: str) -> None:
+    if any(char in EMAIL_FORBIDDEN or ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValidationError(
+            "Enter an email address without spaces, quotes, brackets or < >, "
+            "e.g. name@example.org.",
+            code="invalid_email",
+        )

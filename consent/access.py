@@ -31,7 +31,7 @@ from clinic.models import Role, User
 from patients.models import Patient, RecordEntry
 
 from . import selectors
-from .models import AccessRequest, ConsentGrant, EmergencyAccess, Scope
+from .models import AccessRequest, ConsentGrant, EmergencyAccess, OutreachTask, Scope
 
 View = Callable[..., HttpResponse]
 
@@ -257,15 +257,25 @@ def get_access_request_for(user: User, request_id: int) -> AccessRequest:
 
 
 def get_emergency_access_for(user: User, access_id: int) -> EmergencyAccess:
-    """An emergency access, for a privacy officer to review (they see who, when and why, never
-    the content that was read)."""
-    access = None
+    """An emergency access: for a privacy officer, any (to review: they see who, when and why,
+    never the content that was read); for a patient, one to their own record."""
+    accesses = EmergencyAccess.objects.select_related("patient", "physician__staff_profile")
     if user.role == Role.PRIVACY_OFFICER:
-        access = (
-            EmergencyAccess.objects.select_related("patient", "physician__staff_profile")
-            .filter(pk=access_id)
-            .first()
-        )
+        access = accesses.filter(pk=access_id).first()
+    elif user.role == Role.PATIENT:
+        access = accesses.filter(pk=access_id, patient_id=user.patient.pk).first()
+    else:
+        access = None
     if access is None:
         raise Http404("No such emergency access.")
     return access
+
+
+def get_outreach_task_for(user: User, task_id: int) -> OutreachTask:
+    """A patient to tell by letter or phone, for a privacy officer."""
+    task = None
+    if user.role == Role.PRIVACY_OFFICER:
+        task = OutreachTask.objects.select_related("patient").filter(pk=task_id).first()
+    if task is None:
+        raise Http404("No such task.")
+    return task

@@ -26,7 +26,6 @@ from .models import (
 def seed(context: dict, stdout) -> None:
     rivera = context["staff"]["dr.rivera"]
     chen = context["staff"]["dr.chen"]
-    front_desk = context["staff"]["frontdesk"]
     patients = context["patients"]
     team = CareTeam.objects.filter(name="Diabetes care team").first()
     if team is None:
@@ -38,12 +37,15 @@ def seed(context: dict, stdout) -> None:
             group=group,
         )
 
-    maria, tom = patients["maria"], patients["tom"]
+    # Demo data follows the product's rules: Maria shared in her portal after activating it; Tom's
+    # first visit is today and not held yet, so he has shared nothing (the front desk records his
+    # choice at the visit, in person).
+    maria = patients["maria"]
     if not ConsentGrant.objects.filter(patient=maria).exists():
         services.grant_consent(
             patient=maria,
-            recorded_by=front_desk,
-            given_via=GivenVia.IN_PERSON,
+            recorded_by=maria.user,
+            given_via=GivenVia.PORTAL,
             grantee_user=rivera,
             scope=Scope.RECORD,
             purpose=Purpose.TREATMENT,
@@ -57,15 +59,6 @@ def seed(context: dict, stdout) -> None:
             category=RecordCategory.LAB_RESULT,
             purpose=Purpose.CARE_COORDINATION,
             expires_at=timezone.now() + dt.timedelta(days=90),
-        )
-    if not ConsentGrant.objects.filter(patient=tom).exists():
-        services.grant_consent(
-            patient=tom,
-            recorded_by=front_desk,
-            given_via=GivenVia.IN_PERSON,
-            grantee_user=rivera,
-            scope=Scope.RECORD,
-            purpose=Purpose.TREATMENT,
         )
     if not AccessRequest.objects.filter(patient=maria, physician=chen).exists():
         services.request_access(

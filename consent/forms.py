@@ -3,15 +3,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.forms import DATE_INPUT, start_of_day
+from clinic.forms import DateField, start_of_day
 from clinic.models import Role, User
 from patients.models import Patient, RecordCategory, RecordEntry
 
-from .models import CareTeam, Purpose, ReviewOutcome, Scope
-from .services import MIN_EMERGENCY_REASON
+from .models import CareTeam, EmergencySituation, OutreachMethod, Purpose, ReviewOutcome, Scope
+from .services import MIN_EMERGENCY_REASON, check_emergency_reason
 
 
 def physicians() -> forms.QuerySet:
@@ -57,10 +56,9 @@ class GrantForm(PurposeMixin):
         label="Include sensitive entries (mental health, sexual health, substance use, genetics)",
         required=False,
     )
-    starts_on = forms.DateField(label="From", widget=DATE_INPUT)
-    ends_on = forms.DateField(
+    starts_on = DateField(label="From")
+    ends_on = DateField(
         label="Until (optional)",
-        widget=DATE_INPUT,
         required=False,
         help_text="Leave empty to share until you stop sharing. "
         "Sharing ends at the end of this day.",
@@ -149,7 +147,7 @@ class DecideRequestForm(forms.Form):
         required=False,
     )
     include_sensitive = forms.BooleanField(label="Include sensitive entries", required=False)
-    ends_on = forms.DateField(label="Until (optional)", widget=DATE_INPUT, required=False)
+    ends_on = DateField(label="Until (optional)", required=False)
     note = forms.CharField(
         label="Note to the physician (optional)",
         max_length=500,
@@ -230,8 +228,13 @@ class AccessRequestForm(PurposeMixin):
 
 class EmergencyAccessForm(forms.Form):
     mrn = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    situation = forms.ChoiceField(
+        label="What is the emergency?",
+        choices=EmergencySituation.choices,
+        widget=forms.RadioSelect,
+    )
     reason = forms.CharField(
-        label="Why do you need emergency access?",
+        label="In your own words, what is happening and what do you need to see?",
         min_length=MIN_EMERGENCY_REASON,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -243,10 +246,7 @@ class EmergencyAccessForm(forms.Form):
         return normalise_mrn(self.cleaned_data["mrn"])
 
     def clean_reason(self) -> str:
-        reason = " ".join(self.cleaned_data["reason"].split())
-        if len(reason) < MIN_EMERGENCY_REASON:
-            raise ValidationError(f"Please explain in at least {MIN_EMERGENCY_REASON} characters.")
-        return reason
+        return check_emergency_reason(self.cleaned_data["reason"])
 
 
 class EmergencyReviewForm(forms.Form):
@@ -275,7 +275,6 @@ class InitialConsentForm(PurposeMixin):
         label="What to share",
         choices=[(Scope.RECORD, "Whole record"), (Scope.CATEGORY, "One category")],
         widget=forms.RadioSelect,
-        initial=Scope.RECORD,
     )
     category = forms.ChoiceField(
         label="Which category",
@@ -286,12 +285,11 @@ class InitialConsentForm(PurposeMixin):
         label="Include sensitive entries (only if the patient asked for it)", required=False
     )
 
+    # Nothing is chosen in advance: the patient says each part of the choice in their own words.
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["physician"].queryset = physicians()
         self.fields["physician"].label_from_instance = _physician_label
-        self.fields["physician"].initial = patient.primary_physician_id
-        self.fields["purpose"].initial = Purpose.TREATMENT
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -299,3 +297,16 @@ class InitialConsentForm(PurposeMixin):
         if cleaned.get("scope") == Scope.CATEGORY and not cleaned.get("category"):
             self.add_error("category", "Choose which category to share.")
         return cleaned
+
+
+class OutreachDoneForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How was the patient told?", choices=OutreachMethod.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=500,
+        required=False,
+        help_text="For example who you spoke to, or the date the letter was posted. No health "
+        "details.",
+    )

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from patients.models import CATEGORY_PLURALS, Patient, RecordCategory, RecordEntry
+from patients.models import CATEGORY_PLURALS, OnboardingVisit, Patient, RecordCategory, RecordEntry
 
 
 class Scope(models.TextChoices):
@@ -78,7 +78,12 @@ class ConsentGrantQuerySet(models.QuerySet["ConsentGrant"]):
 
     def with_people(self) -> ConsentGrantQuerySet:
         return self.select_related(
-            "grantee_user__staff_profile", "grantee_team", "entry", "revoked_by", "recorded_by"
+            "grantee_user__staff_profile",
+            "grantee_team",
+            "entry",
+            "revoked_by",
+            "recorded_by__staff_profile",
+            "visit",
         )
 
 
@@ -113,6 +118,14 @@ class ConsentGrant(models.Model):
     )
     access_request = models.OneToOneField(
         "AccessRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="grant"
+    )
+    visit = models.ForeignKey(
+        OnboardingVisit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consent_grants",
+        help_text="For a choice given in person: the visit at which the patient told us.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -205,6 +218,23 @@ class ConsentGrant(models.Model):
         if self.expires_at is None:
             return None
         return timezone.localtime(self.expires_at - dt.timedelta(microseconds=1)).date()
+
+    def confirmation(self) -> str:
+        """How a grant recorded on the patient's behalf is read back to them: who recorded it,
+        when and where. No health data: this goes into emails."""
+        recorder = self.recorded_by.display_name
+        if self.given_via == GivenVia.IN_PERSON:
+            when = _date(self.visit.starts_at if self.visit_id else self.created_at)
+            return (
+                f"At your visit on {when}, {recorder} recorded that you agreed to share your "
+                f"record with {self.grantee_name}."
+            )
+        if self.given_via == GivenVia.ACCESS_REQUEST:
+            return (
+                f"On {_date(self.created_at)} you approved {self.grantee_name}'s request to see "
+                "your record."
+            )
+        return f"On {_date(self.created_at)} you shared your record with {self.grantee_name}."
 
     def describe(self, now: dt.datetime | None = None) -> str:
         """The grant in plain language, e.g. "Dr A. Rivera can see your lab results for treatment
@@ -306,10 +336,28 @@ class ReviewOutcome(models.TextChoices):
     INAPPROPRIATE = "inappropriate", "Inappropriate"
 
 
+class EmergencySituation(models.TextChoices):
+    """The clinical situations that justify reading a record without consent."""
+
+    UNCONSCIOUS = "unconscious", "The patient is unconscious or cannot communicate"
+    LIFE_THREATENING = "life_threatening", "A life-threatening condition needs treatment now"
+    MEDICATION = "medication", "An urgent decision about medicines or allergies"
+    TRANSFER = "transfer", "An emergency admission or transfer"
+    OTHER = "other", "Another emergency (describe it below)"
+
+
+class EmergencyEnd(models.TextChoices):
+    VERDICT = "verdict", "Ended when a privacy officer judged it inappropriate"
+    PATIENT = "patient", "Ended by the patient"
+
+
 class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
     def open(self, now: dt.datetime | None = None) -> EmergencyAccessQuerySet:
+        """Open at `now`: started, its window not over, and not ended early."""
         now = now or timezone.now()
-        return self.filter(opened_at__lte=now, expires_at__gt=now)
+        return self.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=now), opened_at__lte=now, expires_at__gt=now
+        )
 
     def awaiting_review(self) -> EmergencyAccessQuerySet:
         return self.filter(review_outcome=ReviewOutcome.PENDING)
@@ -325,9 +373,23 @@ class EmergencyAccess(models.Model):
     physician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="emergency_accesses"
     )
+    situation = models.CharField(
+        max_length=20, choices=EmergencySituation.choices, default=EmergencySituation.OTHER
+    )
     reason = models.TextField(max_length=2000)
     opened_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.CharField(max_length=10, choices=EmergencyEnd.choices, blank=True)
+    alert = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why the privacy officers were alerted at once (repeated openings, or an "
+        "opening after an earlier one was judged inappropriate).",
+    )
     review_outcome = models.CharField(
         max_length=20, choices=ReviewOutcome.choices, default=ReviewOutcome.PENDING
     )
@@ -355,4 +417,66 @@ class EmergencyAccess(models.Model):
 
     def is_open(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()
-        return self.opened_at <= now < self.expires_at
+        ended = self.ended_at is not None and self.ended_at <= now
+        return self.opened_at <= now < self.expires_at and not ended
+
+    @property
+    def closed_at(self) -> dt.datetime:
+        """When the access ended or will end: early if it was ended, else its window's end."""
+        if self.ended_at is not None and self.ended_at < self.expires_at:
+            return self.ended_at
+        return self.expires_at
+
+    @property
+    def why(self) -> str:
+        return f"{self.get_situation_display()}: {self.reason}"
+
+
+class OutreachKind(models.TextChoices):
+    EMERGENCY_ACCESS = "emergency_access", "Tell them about an emergency access to their record"
+    ACCESS_REQUEST = "access_request", "Tell them a physician asked to see their record"
+
+
+class OutreachMethod(models.TextChoices):
+    LETTER = "letter", "By letter"
+    PHONE = "phone", "By phone"
+
+
+class OutreachTaskQuerySet(models.QuerySet["OutreachTask"]):
+    def open(self) -> OutreachTaskQuerySet:
+        return self.filter(done_at__isnull=True)
+
+
+class OutreachTask(models.Model):
+    """Something a patient without a portal account must be told by letter or phone. It stays in
+    the privacy officer's queue until someone records how and when the patient was told."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="outreach_tasks")
+    kind = models.CharField(max_length=20, choices=OutreachKind.choices)
+    emergency = models.ForeignKey(
+        EmergencyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    access_request = models.ForeignKey(
+        AccessRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(max_length=10, choices=OutreachMethod.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = OutreachTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(emergency__isnull=False) | Q(access_request__isnull=False),
+                name="outreach_task_is_about_something",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Outreach task #{self.pk} ({self.kind})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import Role
 
@@ -58,3 +59,25 @@ def portal_steps(patient) -> list[dict]:
 def in_person_choices(patient) -> list[str]:
     """The sharing choices the patient told the front desk at their visit (on the visit page)."""
     return [grant.describe() for grant in ConsentGrant.objects.given_in_person(patient)]
+
+
+def portal_notices(patient) -> list[dict]:
+    """What the patient must see first on their home page: an emergency access open right now."""
+    notices = []
+    for access in (
+        EmergencyAccess.objects.open()
+        .filter(patient=patient)
+        .select_related("physician__staff_profile")
+    ):
+        opened = timezone.localtime(access.opened_at)
+        notices.append(
+            {
+                "title": "Your record is open in an emergency",
+                "text": f"{access.physician.display_name} opened your record in an emergency on "
+                f"{opened:%-d %B} at {opened:%H:%M}, until "
+                f"{timezone.localtime(access.closed_at):%H:%M}.",
+                "url": reverse("portal:sharing") + f"#emergency-{access.pk}",
+                "link_text": "Why, and what you can do",
+            }
+        )
+    return notices

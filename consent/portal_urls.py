@@ -11,4 +11,7 @@ urlpatterns = [
     path(
         "sharing/requests/<int:request_id>/", portal_views.sharing_request, name="sharing_request"
     ),
+    path(
+        "sharing/emergency/<int:access_id>/end/", portal_views.emergency_end, name="emergency_end"
+    ),
 ]

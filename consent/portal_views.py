@@ -11,10 +11,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import patient_required
-from clinic.forms import add_service_error
+from clinic.forms import add_service_error, service_error_text
+from patients.models import ChecklistItem
+from patients.services import note_portal_step
 
 from . import services
-from .access import get_access_request_for, get_grant_for, read_record, record_content_view
+from .access import (
+    get_access_request_for,
+    get_emergency_access_for,
+    get_grant_for,
+    read_record,
+    record_content_view,
+)
 from .forms import DecideRequestForm, GrantForm, RevokeForm
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia, RequestStatus
 
@@ -23,6 +31,7 @@ from .models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia, Requ
 
 @patient_required
 def sharing(request: HttpRequest) -> HttpResponse:
+    note_portal_step(request, ChecklistItem.SHARING)
     patient = request.patient
     now = timezone.now()
     grants = list(ConsentGrant.objects.filter(patient=patient).with_people())
@@ -52,6 +61,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "pending_requests": pending,
             "answered_requests": answered,
             "emergencies": emergencies,
+            "open_emergency_ids": {a.pk for a in emergencies if a.is_open(now)},
             "now": now,
         },
     )
@@ -99,7 +109,7 @@ def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     if grant.status() not in ("active", "scheduled"):
         messages.info(request, "This sharing has already ended.")
         return redirect("portal:sharing")
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.revoke_consent(
             grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"]
@@ -150,3 +160,26 @@ def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
         "consent/portal_sharing_request.html",
         {"access_request": access_request, "form": form},
     )
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def emergency_end(request: HttpRequest, access_id: int) -> HttpResponse:
+    """The patient ends an emergency access to their record that is still open."""
+    access = get_emergency_access_for(request.user, access_id)
+    if not access.is_open():
+        messages.info(request, "This emergency access has already ended.")
+        return redirect("portal:sharing")
+    if request.method == "POST":
+        try:
+            services.end_emergency_access(access=access, by=request.user)
+        except ValidationError as error:
+            messages.error(request, service_error_text(error))
+        else:
+            messages.success(
+                request,
+                f"You ended the emergency access. {access.physician.display_name} can no longer "
+                "open your record from their next click on. Our privacy officer still reviews it.",
+            )
+        return redirect("portal:sharing")
+    return render(request, "consent/portal_emergency_end.html", {"access": access})

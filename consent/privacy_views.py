@@ -8,16 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accesslog.models import AccessEvent
 from clinic.decorators import privacy_officer_required
-from clinic.forms import add_service_error
+from clinic.forms import add_service_error, service_error_text
 
 from . import services
-from .access import get_emergency_access_for
-from .forms import EmergencyReviewForm
-from .models import EmergencyAccess, ReviewOutcome
+from .access import get_emergency_access_for, get_outreach_task_for
+from .forms import EmergencyReviewForm, OutreachDoneForm
+from .models import EmergencyAccess, OutreachTask, ReviewOutcome
 
 
 @privacy_officer_required
@@ -29,9 +29,34 @@ def emergency_queue(request: HttpRequest) -> HttpResponse:
     reviewed = Paginator(
         accesses.exclude(review_outcome=ReviewOutcome.PENDING).order_by("-reviewed_at"), 25
     ).get_page(request.GET.get("page"))
+    tasks = list(OutreachTask.objects.open().select_related("patient"))
     return render(
-        request, "consent/privacy_emergency_queue.html", {"pending": pending, "reviewed": reviewed}
+        request,
+        "consent/privacy_emergency_queue.html",
+        {"pending": pending, "reviewed": reviewed, "tasks": tasks, "done_form": OutreachDoneForm()},
     )
+
+
+@privacy_officer_required
+@require_POST
+def outreach_done(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_outreach_task_for(request.user, task_id)
+    form = OutreachDoneForm(request.POST)
+    if form.is_valid():
+        try:
+            services.complete_outreach_task(
+                task=task,
+                by=request.user,
+                method=form.cleaned_data["method"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, service_error_text(error))
+        else:
+            messages.success(request, f"Recorded: {task.patient.display_name} has been told.")
+    else:
+        messages.error(request, "Say how the patient was told: by letter or by phone.")
+    return redirect("staff:emergency_queue")
 
 
 @privacy_officer_required
@@ -54,7 +79,12 @@ def emergency_review(request: HttpRequest, access_id: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "Review saved. The patient can now read the outcome.")
+            told = (
+                "The patient can now read the outcome."
+                if access.patient.user_id
+                else "The patient has no portal account: tell them the outcome by letter or phone."
+            )
+            messages.success(request, f"Review saved. {told}")
             return redirect("staff:emergency_queue")
     return render(
         request,

@@ -7,6 +7,7 @@ transaction (`sync_entry_permissions`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -18,15 +19,20 @@ from django.utils import timezone
 
 from clinic.models import Role, User
 from notifications.models import NotificationKind
-from notifications.services import notify
-from patients.models import Patient, RecordEntry
+from notifications.services import notify, queue_email
+from patients.models import OnboardingVisit, Patient, RecordEntry, VisitStatus
 
 from .models import (
     AccessRequest,
     CareTeam,
     ConsentGrant,
     EmergencyAccess,
+    EmergencyEnd,
+    EmergencySituation,
     GivenVia,
+    OutreachKind,
+    OutreachMethod,
+    OutreachTask,
     RecordEntryGroupObjectPermission,
     RecordEntryUserObjectPermission,
     RequestStatus,
@@ -35,6 +41,7 @@ from .models import (
 )
 
 MIN_EMERGENCY_REASON = 20
+MIN_EMERGENCY_REASON_WORDS = 4
 
 
 def _view_entry_permission() -> Permission:
@@ -145,6 +152,37 @@ def _check_grantee(grantee_user: User | None, grantee_team: CareTeam | None) -> 
         raise ValidationError("You can share your record only with a physician or a care team.")
 
 
+def in_person_problem(visit: OnboardingVisit, recorded_by: User) -> str:
+    """Why a choice cannot be recorded in person at this visit now, or "" if it can: only while
+    the patient is here, at a visit that is checked in and open, on the day it was checked in,
+    by the staff member running it."""
+    if visit.status != VisitStatus.CHECKED_IN:
+        return (
+            "A sharing choice can be recorded only while the patient is here: this visit is "
+            f"{visit.get_status_display().lower()}."
+        )
+    if not visit.identity_verified:
+        return "Check the patient's identity before recording their choice."
+    if timezone.localdate(visit.checked_in_at) != timezone.localdate():
+        return (
+            "This visit was checked in on another day. Record a choice only at a visit that is "
+            "happening today."
+        )
+    if recorded_by.pk != visit.staff_member_id:
+        return "Only the staff member running this visit can record the patient's choice."
+    return ""
+
+
+def _check_in_person(visit: OnboardingVisit | None, recorded_by: User) -> OnboardingVisit:
+    if visit is None:
+        raise ValidationError("A choice given in person is recorded at the patient's visit.")
+    visit = OnboardingVisit.objects.select_for_update().get(pk=visit.pk)
+    problem = in_person_problem(visit, recorded_by)
+    if problem:
+        raise ValidationError(problem, code="not_in_person")
+    return visit
+
+
 @transaction.atomic
 def grant_consent(
     *,
@@ -162,10 +200,15 @@ def grant_consent(
     starts_at: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     access_request: AccessRequest | None = None,
+    visit: OnboardingVisit | None = None,
 ) -> ConsentGrant:
     _check_grantee(grantee_user, grantee_team)
     if entry is not None and entry.patient_id != patient.pk:
         raise ValidationError("That entry is not part of this record.")
+    if given_via == GivenVia.IN_PERSON:
+        visit = _check_in_person(visit, recorded_by)
+        if visit.patient_id != patient.pk:
+            raise ValidationError("That visit is another patient's.")
     now = timezone.now()
     starts_at = starts_at or now
     if expires_at is not None and expires_at <= max(starts_at, now):
@@ -185,6 +228,7 @@ def grant_consent(
         given_via=given_via,
         recorded_by=recorded_by,
         access_request=access_request,
+        visit=visit,
     )
     grant.full_clean()
     grant.save()
@@ -203,6 +247,70 @@ def revoke_consent(*, grant: ConsentGrant, revoked_by: User, reason: str = "") -
         grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
         sync_entry_permissions(grant.patient)
     return grant
+
+
+def confirm_grant_to_patient(grant: ConsentGrant) -> None:
+    """A grant made on the patient's behalf (told to the front desk, or approving a request) is
+    read back to them at once, with a one-click way to stop it: in the portal and by email, or by
+    email alone while they have no portal account yet (`consent/outbox.py`)."""
+    patient = grant.patient
+    if patient.user_id:
+        notify(
+            recipient=patient.user,
+            kind=NotificationKind.CONSENT_RECORDED,
+            message=f"{grant.confirmation()} Not you, or not what you said? Stop it here.",
+            link=reverse("portal:sharing_revoke", args=[grant.pk]),
+        )
+    else:
+        queue_email(kind=NotificationKind.CONSENT_RECORDED, subject_id=grant.pk)
+
+
+@transaction.atomic
+def record_in_person_choice(
+    *,
+    visit: OnboardingVisit,
+    recorded_by: User,
+    grantee_user: User,
+    scope: str,
+    purpose: str,
+    category: str = "",
+    purpose_other: str = "",
+    include_sensitive: bool = False,
+) -> ConsentGrant:
+    """The sharing choice a patient tells us at their face-to-face visit. Only while that visit is
+    checked in and open, on the day it was checked in, and only by the staff member running it:
+    a choice cannot be recorded for a patient who is not there."""
+    same = ConsentGrant.objects.filter(
+        visit=visit,
+        grantee_user=grantee_user,
+        scope=scope,
+        category=category if scope == Scope.CATEGORY else "",
+        purpose=purpose,
+        purpose_other=purpose_other.strip(),
+        include_sensitive=include_sensitive,
+        revoked_at__isnull=True,
+    ).first()
+    if same is not None:  # a double submit of the same choice: recorded once, told once
+        return same
+    grant = grant_consent(
+        patient=visit.patient,
+        recorded_by=recorded_by,
+        given_via=GivenVia.IN_PERSON,
+        grantee_user=grantee_user,
+        scope=scope,
+        category=category,
+        purpose=purpose,
+        purpose_other=purpose_other,
+        include_sensitive=include_sensitive,
+        visit=visit,
+    )
+    confirm_grant_to_patient(grant)
+    return grant
+
+
+def _tell_by_letter_or_phone(patient: Patient, kind: str, **about) -> OutreachTask:
+    """The patient has no portal account: put a task in the privacy officer's queue."""
+    return OutreachTask.objects.create(patient=patient, kind=kind, **about)
 
 
 # --- access requests ----------------------------------------------------------------------------
@@ -247,8 +355,12 @@ def request_access(
             recipient=patient.user,
             kind=NotificationKind.ACCESS_REQUEST,
             message=f"{physician.display_name} asked to see part of your record on "
-            f"{_when(access_request.created_at)}. Sign in to approve or decline.",
+            f"{_when(access_request.created_at)}. You can approve or decline.",
             link=reverse("portal:sharing"),
+        )
+    else:
+        _tell_by_letter_or_phone(
+            patient, OutreachKind.ACCESS_REQUEST, access_request=access_request
         )
     return access_request
 
@@ -308,6 +420,7 @@ def approve_access_request(
         access_request=access_request,
     )
     _record_decision(access_request, RequestStatus.APPROVED)
+    confirm_grant_to_patient(grant)
     return grant
 
 
@@ -321,17 +434,78 @@ def decline_access_request(*, access_request: AccessRequest, note: str = "") -> 
 # --- emergency access ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def open_emergency_access(*, physician: User, patient: Patient, reason: str) -> EmergencyAccess:
-    """Break the glass: read access for a short window. The patient is told at once (always by
-    email, whatever their preference) and the privacy officers get an item to review."""
-    if physician.role != Role.PHYSICIAN:
-        raise ValidationError("Only physicians can use emergency access.")
+def check_emergency_reason(reason: str) -> str:
+    """The reason in the physician's own words, tidied; a reason padded or repeated to reach the
+    minimum is refused, since the patient and the privacy officer will read it."""
     reason = " ".join(reason.split())
     if len(reason) < MIN_EMERGENCY_REASON:
         raise ValidationError(
             f"Please explain the emergency in at least {MIN_EMERGENCY_REASON} characters."
         )
+    words = [word.lower() for word in re.findall(r"[^\W\d_]{2,}", reason)]
+    padded = (
+        re.search(r"(.)\1{4,}", reason) is not None  # "aaaaa", "....."
+        or len(set(reason.lower())) < 8
+        or len(set(words)) < MIN_EMERGENCY_REASON_WORDS
+    )
+    repeated = re.fullmatch(r"(.{2,}?)(?:\W*\1)+\W*", reason, flags=re.IGNORECASE) is not None or (
+        bool(words) and max(words.count(w) for w in set(words)) * 2 > len(words)
+    )
+    if padded or repeated:
+        raise ValidationError(
+            "Please describe this emergency in your own words: what is happening and what you "
+            "need to see. Repeated or filler text is not accepted.",
+            code="padded_reason",
+        )
+    return reason
+
+
+def _privacy_officers():
+    return User.objects.filter(staff_profile__role=Role.PRIVACY_OFFICER, is_active=True)
+
+
+def _alert_for(access: EmergencyAccess, now: dt.datetime) -> str:
+    """Why this opening needs the privacy officers' attention at once, or ""."""
+    reasons = []
+    openings = EmergencyAccess.objects.filter(
+        physician=access.physician, opened_at__gt=now - dt.timedelta(hours=24)
+    ).count()
+    if openings > settings.EMERGENCY_ALERT_OPENINGS_PER_DAY:
+        reasons.append(f"{openings} emergency openings by this physician in 24 hours")
+    earlier_inappropriate = (
+        EmergencyAccess.objects.filter(
+            physician=access.physician,
+            patient=access.patient,
+            review_outcome=ReviewOutcome.INAPPROPRIATE,
+        )
+        .exclude(pk=access.pk)
+        .exists()
+    )
+    if earlier_inappropriate:
+        reasons.append(
+            "an earlier emergency access to this patient by this physician was judged inappropriate"
+        )
+    return "; ".join(reasons)
+
+
+@transaction.atomic
+def open_emergency_access(
+    *,
+    physician: User,
+    patient: Patient,
+    reason: str,
+    situation: str = EmergencySituation.OTHER,
+) -> EmergencyAccess:
+    """Break the glass: read access for a short window. The patient is told at once (always by
+    email, whatever their preference; by letter or phone through the privacy officer's queue when
+    they have no portal account) and the privacy officers get an item to review, and an alert at
+    once when openings repeat or follow an inappropriate one. While a window is open, opening
+    again changes nothing: no new access and no longer window."""
+    if physician.role != Role.PHYSICIAN:
+        raise ValidationError("Only physicians can use emergency access.")
+    if situation not in EmergencySituation.values:
+        raise ValidationError("Choose the situation that describes this emergency.")
+    reason = check_emergency_reason(reason)
     now = timezone.now()
     existing = (
         EmergencyAccess.objects.select_for_update()
@@ -344,6 +518,7 @@ def open_emergency_access(*, physician: User, patient: Patient, reason: str) -> 
     access = EmergencyAccess(
         physician=physician,
         patient=patient,
+        situation=situation,
         reason=reason,
         opened_at=now,
         expires_at=now + dt.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
@@ -354,11 +529,16 @@ def open_emergency_access(*, physician: User, patient: Patient, reason: str) -> 
         notify(
             recipient=patient.user,
             kind=NotificationKind.EMERGENCY_ACCESS,
-            message=f"{physician.display_name} used emergency access to your record on "
-            f"{_when(now)}. Our privacy officer will review it. Sign in to see why.",
-            link=reverse("portal:sharing"),
+            message=f"{physician.display_name} opened your record in an emergency on "
+            f"{_when(now)}. Our privacy officer will review it. See why, and what you can do.",
+            link=reverse("portal:sharing") + f"#emergency-{access.pk}",
         )
-    for officer in User.objects.filter(staff_profile__role=Role.PRIVACY_OFFICER, is_active=True):
+    else:
+        _tell_by_letter_or_phone(patient, OutreachKind.EMERGENCY_ACCESS, emergency=access)
+    access.alert = _alert_for(access, now)
+    if access.alert:
+        access.save(update_fields=["alert"])
+    for officer in _privacy_officers():
         notify(
             recipient=officer,
             kind=NotificationKind.EMERGENCY_TO_REVIEW,
@@ -366,13 +546,31 @@ def open_emergency_access(*, physician: User, patient: Patient, reason: str) -> 
             "Please review it.",
             link=reverse("staff:emergency_review", args=[access.pk]),
         )
+        if access.alert:
+            notify(
+                recipient=officer,
+                kind=NotificationKind.EMERGENCY_ALERT,
+                message=f"Look at this now: {physician.display_name} used emergency access on "
+                f"{_when(now)}, and {access.alert}.",
+                link=reverse("staff:emergency_review", args=[access.pk]),
+            )
     return access
+
+
+def _end(access: EmergencyAccess, *, by: User, why: str, now: dt.datetime) -> bool:
+    """End an open access now; False if it was no longer open."""
+    if not access.is_open(now):
+        return False
+    access.ended_at, access.ended_by, access.end_reason = now, by, why
+    access.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    return True
 
 
 @transaction.atomic
 def review_emergency_access(
     *, access: EmergencyAccess, reviewer: User, outcome: str, note: str
 ) -> EmergencyAccess:
+    """A privacy officer's verdict. "Inappropriate" ends an access still open at once."""
     if reviewer.role != Role.PRIVACY_OFFICER:
         raise ValidationError("Only a privacy officer can review emergency access.")
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
@@ -383,21 +581,85 @@ def review_emergency_access(
     note = note.strip()
     if not note:
         raise ValidationError("Please write a note for the patient.")
+    now = timezone.now()
     access.review_outcome = outcome
     access.reviewed_by = reviewer
-    access.reviewed_at = timezone.now()
+    access.reviewed_at = now
     access.review_note = note
     access.full_clean()
     access.save(update_fields=["review_outcome", "reviewed_by", "reviewed_at", "review_note"])
+    ended = outcome == ReviewOutcome.INAPPROPRIATE and _end(
+        access, by=reviewer, why=EmergencyEnd.VERDICT, now=now
+    )
+    verdict = (
+        "judged it inappropriate"
+        if outcome == ReviewOutcome.INAPPROPRIATE
+        else "found it appropriate"
+    )
+    ended_text = " The access was ended at once." if ended else ""
     if access.patient.user_id:
         notify(
             recipient=access.patient.user,
             kind=NotificationKind.EMERGENCY_REVIEWED,
             message="Our privacy officer reviewed the emergency access of "
-            f"{_when(access.opened_at)}. Sign in to read the outcome.",
-            link=reverse("portal:sharing"),
+            f"{_when(access.opened_at)} and {verdict}.{ended_text} Read the outcome.",
+            link=reverse("portal:sharing") + f"#emergency-{access.pk}",
+        )
+    if ended:
+        notify(
+            recipient=access.physician,
+            kind=NotificationKind.EMERGENCY_ENDED,
+            message=f"Your emergency access of {_when(access.opened_at)} was judged "
+            "inappropriate by a privacy officer and has been ended.",
+            link=reverse("staff:patients"),
         )
     return access
+
+
+@transaction.atomic
+def end_emergency_access(*, access: EmergencyAccess, by: User) -> EmergencyAccess:
+    """The patient ends an emergency access to their record. The physician and the privacy
+    officers are told; the review still happens."""
+    access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
+    if access.patient.user_id != by.pk:
+        raise ValidationError("Only the patient can end this emergency access.")
+    now = timezone.now()
+    if not _end(access, by=by, why=EmergencyEnd.PATIENT, now=now):
+        raise ValidationError("This emergency access has already ended.")
+    message = (
+        f"{access.patient.display_name} ended the emergency access opened by "
+        f"{access.physician.display_name} on {_when(access.opened_at)}."
+    )
+    notify(
+        recipient=access.physician,
+        kind=NotificationKind.EMERGENCY_ENDED,
+        message=message,
+        link=reverse("staff:patients"),
+    )
+    for officer in _privacy_officers():
+        notify(
+            recipient=officer,
+            kind=NotificationKind.EMERGENCY_ENDED,
+            message=message,
+            link=reverse("staff:emergency_review", args=[access.pk]),
+        )
+    return access
+
+
+@transaction.atomic
+def complete_outreach_task(
+    *, task: OutreachTask, by: User, method: str, note: str = ""
+) -> OutreachTask:
+    """Someone told the patient by letter or phone."""
+    task = OutreachTask.objects.select_for_update().get(pk=task.pk)
+    if task.done_at is not None:
+        raise ValidationError("This has already been done.")
+    if method not in OutreachMethod.values:
+        raise ValidationError("Say how the patient was told: by letter or by phone.")
+    task.done_at, task.done_by, task.method, task.note = timezone.now(), by, method, note.strip()
+    task.full_clean()
+    task.save()
+    return task
 
 
 def resync_team(team: CareTeam) -> None:

@@ -17,7 +17,7 @@ from patients.models import Patient
 from . import services
 from .forms import AccessRequestForm, EmergencyAccessForm, FindPatientForm, normalise_mrn
 from .models import AccessRequest
-from .selectors import patients_visible_to
+from .selectors import emergency_access_open_for, patients_visible_to
 
 
 def _patient_by_mrn(mrn: str) -> Patient | None:
@@ -87,7 +87,15 @@ def access_request_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Your request was sent to {patient.display_name}.")
+            if patient.user_id:
+                sent = f"Your request was sent to {patient.display_name}."
+            else:
+                sent = (
+                    f"Your request is recorded. {patient.display_name} has no portal account "
+                    "yet, so the clinic will tell them by letter or phone; they can answer once "
+                    "their account is active."
+                )
+            messages.success(request, sent)
             return redirect("staff:access_requests")
     return _find_page(request, patient, request_form=form)
 
@@ -98,18 +106,37 @@ def emergency_new(request: HttpRequest) -> HttpResponse:
     form = EmergencyAccessForm(request.POST)
     patient = _posted_patient(form)
     if form.is_valid():
+        already = emergency_access_open_for(request.user, patient.pk)
         try:
             access = services.open_emergency_access(
-                physician=request.user, patient=patient, reason=form.cleaned_data["reason"]
+                physician=request.user,
+                patient=patient,
+                situation=form.cleaned_data["situation"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.warning(
-                request,
-                f"Emergency access is open until {timezone.localtime(access.expires_at):%H:%M}. "
-                "The patient has been told and a privacy officer will review it.",
-            )
+            until = f"{timezone.localtime(access.closed_at):%H:%M}"
+            if already is not None:
+                messages.info(
+                    request,
+                    f"You already have emergency access to this record until {until}. Nothing "
+                    "new was opened and the time was not extended.",
+                )
+            elif patient.user_id:
+                messages.warning(
+                    request,
+                    f"Emergency access is open until {until}. The patient has been told and a "
+                    "privacy officer will review it.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    f"Emergency access is open until {until}. This patient has no portal "
+                    "account, so the clinic will tell them by letter or phone; a privacy officer "
+                    "will review it.",
+                )
             return redirect("staff:patient_record", patient_id=patient.pk)
     return _find_page(request, patient, emergency_form=form)
 

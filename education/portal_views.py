@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from clinic.decorators import patient_required
 from clinic.forms import service_error_text
+from patients.models import ChecklistItem
+from patients.services import note_portal_step
 
 from . import services
 from .access import get_assignment_for
@@ -22,6 +24,7 @@ from .models import Assignment, Response
 @patient_required
 @require_GET
 def reading_list(request: HttpRequest) -> HttpResponse:
+    note_portal_step(request, ChecklistItem.EDUCATION)
     assignments = Assignment.objects.for_patient(request.patient)
     return render(request, "education/portal_list.html", {"assignments": assignments})
 

@@ -258,7 +258,7 @@ def approve_version(
     article.save(update_fields=["published_version", "latest_version"])
     notify(
         recipient=article.author,
-        kind=NotificationKind.GENERAL,
+        kind=NotificationKind.ARTICLE_REVIEWED,
         message=f"{reviewer.display_name} approved your article “{version.title}”. "
         "It is now published.",
         link=reverse("staff:education_article", args=[article.pk]),
@@ -283,7 +283,7 @@ def send_back(*, version: ArticleVersion, reviewer: User, comment: str) -> Artic
     version.save()
     notify(
         recipient=article.author,
-        kind=NotificationKind.GENERAL,
+        kind=NotificationKind.ARTICLE_REVIEWED,
         message=f"{reviewer.display_name} sent your article “{version.title}” back with comments.",
         link=reverse("staff:education_article", args=[article.pk]),
     )
@@ -341,9 +341,8 @@ def assign_article(
         # No title: which article a patient was given can hint at their health.
         notify(
             recipient=patient.user,
-            kind=NotificationKind.GENERAL,
-            message=f"{physician.display_name} added an article to your reading list. "
-            "Sign in to read it.",
+            kind=NotificationKind.ARTICLE_ASSIGNED,
+            message=f"{physician.display_name} added an article to your reading list.",
             link=reverse("portal:education"),
         )
     return assignment, True
@@ -383,7 +382,7 @@ def respond_to_assignment(*, assignment: Assignment, response: str) -> Assignmen
     if response == Response.QUESTION:
         notify(
             recipient=assignment.assigned_by,
-            kind=NotificationKind.GENERAL,
+            kind=NotificationKind.ARTICLE_QUESTION,
             message="A patient has a question about an article you assigned: "
             f"“{assignment.article.published_version.title}”.",
             link=reverse("staff:education_questions"),

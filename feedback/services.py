@@ -38,7 +38,7 @@ def raise_grievance(
     for officer in User.objects.filter(staff_profile__role=Role.PRIVACY_OFFICER, is_active=True):
         notify(
             recipient=officer,
-            kind=NotificationKind.GENERAL,
+            kind=NotificationKind.CONCERN_RAISED,
             message=f"A patient raised a concern about {about} on {raised:%-d %b at %H:%M}. "
             f"Please acknowledge it by {due:%-d %b}.",
             link=reverse("staff:grievances"),

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_http_methods
 from accesslog.access import get_access_event_for
 from accesslog.models import AccessEvent
 from clinic.decorators import patient_required, privacy_officer_required
+from patients.models import ChecklistItem
+from patients.services import note_portal_step
 
 from .forms import ConcernForm
 from .models import Grievance
@@ -49,6 +51,7 @@ def report_concern(request: HttpRequest) -> HttpResponse:
 
 @patient_required
 def feedback_home(request: HttpRequest) -> HttpResponse:
+    note_portal_step(request, ChecklistItem.FEEDBACK)
     grievances = Grievance.objects.filter(patient=request.patient).select_related("access_event")
     return render(request, "feedback/portal_feedback.html", {"grievances": grievances})
 

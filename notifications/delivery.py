@@ -1,10 +1,10 @@
 """Sending the outbox's emails: one delivery path for every kind, at most once per message.
 
 A message to a person with an account is sent with the `notification` email templates. An
-email-only message (no recipient yet, e.g. an invitation to a first visit) is built by the app
-that owns its kind: each app may name builders in its `outbox.py` as `EMAIL_BUILDERS = {kind:
-build(notification) -> EmailMessage | None}`; None means the message is no longer true (the
-visit moved, say) and it is skipped instead of sent.
+email-only message (no recipient account yet, e.g. an invitation to a first visit) is built by
+the app that owns its kind: each app may name builders in its `outbox.py` as
+`EMAIL_BUILDERS = {kind: build(notification) -> EmailMessage | None}`; None means the message is
+no longer true (the visit moved, say) and it is skipped instead of sent.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def email_builders() -> dict[str, EmailBuilder]:
 
 
 def build_email(notification: Notification) -> EmailMessage | None:
-    builder = email_builders().get(notification.kind)
-    if builder is not None:
-        return builder(notification)
     if notification.recipient is None:
-        raise LookupError(f"nobody builds emails of kind {notification.kind!r}")
+        builder = email_builders().get(notification.kind)
+        if builder is None:
+            raise LookupError(f"nobody builds email-only messages of kind {notification.kind!r}")
+        return builder(notification)
     return build_templated_email(
         to=notification.recipient.email,
         template="notification",

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from clinic.forms import DateField
 from clinic.models import Role, Site, User
+from clinic.validators import validate_plain_email
 
 from .codes import normalise_activation_code
 from .models import (
@@ -23,8 +25,6 @@ from .models import (
 )
 from .validators import validate_birth_date, validate_plain_text
 
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-BAD_DATE = "Enter a real date, for example 2026-03-14."
 DAY_VIEW_RANGE_DAYS = 5 * 366
 
 
@@ -61,10 +61,8 @@ class PatientForm(forms.ModelForm):
     """Registration at the front desk. `confirm_not_duplicate` appears once a likely duplicate was
     shown, and lets the person say "this is someone else"."""
 
-    date_of_birth = forms.DateField(
-        widget=DATE_WIDGET,
+    date_of_birth = DateField(
         validators=[validate_birth_date],
-        error_messages={"invalid": BAD_DATE},
         help_text="For example 1984-03-14.",
     )
     primary_physician = PersonChoiceField(
@@ -114,9 +112,7 @@ class SlotForm(forms.Form):
     """Site, day, half-hour slot and the staff member for a visit (booking or moving it)."""
 
     site = forms.ModelChoiceField(queryset=Site.objects.none())
-    date = forms.DateField(
-        widget=DATE_WIDGET,
-        error_messages={"invalid": BAD_DATE},
+    date = DateField(
         help_text="For example 2026-03-14.",
     )
     time = forms.ChoiceField(
@@ -194,7 +190,7 @@ class ChecklistEntryForm(forms.Form):
 
 
 class DayFilterForm(forms.Form):
-    date = forms.DateField(required=False, widget=DATE_WIDGET, error_messages={"invalid": BAD_DATE})
+    date = DateField(required=False)
     site = forms.ModelChoiceField(
         queryset=Site.objects.none(), required=False, empty_label="All sites"
     )
@@ -229,11 +225,10 @@ class ActivationCodeForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = DateField(
         label="Your date of birth",
         widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
         validators=[validate_birth_date],
-        error_messages={"invalid": BAD_DATE},
     )
 
     def clean_code(self) -> str:
@@ -249,6 +244,7 @@ class ActivationCodeForm(forms.Form):
 
 class ActivationAccountForm(forms.Form):
     email = forms.EmailField(
+        validators=[validate_plain_email],
         label="Your email address",
         max_length=254,
         help_text="You sign in with it, and we send you a link to confirm it.",

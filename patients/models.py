@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.validators import validate_plain_email
+
 from .storage import private_storage
 from .validators import (
     validate_birth_date,
@@ -67,7 +69,7 @@ class Patient(models.Model):
     legal_name = models.CharField(max_length=150, validators=[validate_person_name])
     preferred_name = models.CharField(max_length=150, blank=True, validators=[validate_person_name])
     date_of_birth = models.DateField(validators=[validate_birth_date])
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(max_length=254, validators=[validate_plain_email])
     phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
     preferred_language = models.CharField(
         max_length=8, choices=Language.choices, default=Language.ENGLISH
@@ -363,6 +365,21 @@ class OnboardingChecklistEntry(models.Model):
     @property
     def declined(self) -> bool:
         return self.outcome == ChecklistOutcome.DECLINED
+
+
+class PortalStep(models.Model):
+    """A tool from the introduction that the patient has since used themself in the portal (the
+    first time), so "Your first steps" shows what they did, not only what they were shown."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="portal_steps")
+    item = models.CharField(max_length=20, choices=ChecklistItem.choices)
+    done_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "item"], name="portal_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} used by patient {self.patient_id}"
 
 
 class CodeStatus(models.TextChoices):

@@ -6,10 +6,14 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from clinic.decorators import ONBOARDING_ROLES
+from clinic.models import Role
 
 from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient
 
-NAV_ITEMS = [(10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES)]
+NAV_ITEMS = [
+    (10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES),
+    (30, "Admin audit", "staff:admin_audit", (Role.PRIVACY_OFFICER,)),
+]
 
 # Where each item of the tools introduction lives in the portal: the stable URLs of DESIGN.md.
 # Signing in and two-step verification is shown by the portal home itself.
@@ -26,7 +30,7 @@ PORTAL_PLACES: dict[str, tuple[str, str]] = {
 
 
 def _exists(path: str) -> bool:
-    """Only link to portal pages that exist (some arrive with later features)."""
+    """Only offer portal pages that exist (some arrive with later features)."""
     try:
         resolve(path)
     except Resolver404:
@@ -53,30 +57,33 @@ def staff_steps(user) -> list[dict]:
 
 
 def portal_steps(patient: Patient) -> list[dict]:
-    """The tools introduction from the patient's visit, as links into the portal. An item shown
-    at the visit counts as done; one the patient declined is still to do."""
+    """The tools introduced at the visit, as links into the portal. A step is done when the
+    patient has used it themself; one shown at the visit but not used yet says so."""
     visit = (
         patient.onboarding_visits.completed()
         .prefetch_related("checklist_items")
         .order_by("-completed_at")
         .first()
     )
-    entries = {entry.item: entry for entry in visit.checklist_items.all()} if visit else {}
+    shown = {entry.item: entry for entry in visit.checklist_items.all()} if visit else {}
+    used = dict(patient.portal_steps.values_list("item", "done_at"))
     steps = []
     for item, (label, path) in PORTAL_PLACES.items():
-        entry = entries.get(item)
-        done = entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED
-        if done:
-            when = timezone.localtime(entry.recorded_at)
-            hint = f"We went through this together on {when.day} {when:%B}."
+        if not _exists(path):
+            continue  # not in the portal yet: never a step the patient cannot take
+        entry = shown.get(item)
+        if item in used:
+            hint = f"You did this on {_day(used[item])}."
+        elif entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED:
+            hint = f"Shown at your visit on {_day(entry.recorded_at)}: try it."
         elif entry is not None:
             hint = "You chose to skip this at your visit. Have a look when you are ready."
         else:
             hint = ""
-        available = _exists(path)
-        if not available:
-            hint = (hint + " Coming soon to your portal.").strip()
-        steps.append(
-            {"label": label, "url": path if available else None, "done": done, "hint": hint}
-        )
+        steps.append({"label": label, "url": path, "done": item in used, "hint": hint})
     return steps
+
+
+def _day(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%B}"

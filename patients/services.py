@@ -38,6 +38,7 @@ from .models import (
     OnboardingChecklistEntry,
     OnboardingVisit,
     Patient,
+    PortalStep,
     VisitStatus,
     generate_mrn,
     slot_times,
@@ -520,3 +521,21 @@ def activate_account(*, activation_code: ActivationCode, email: str, password: s
     activation_code.save(update_fields=["spent_at", "account"])
     logger.info("activation: patient %s activated their portal account", patient.pk)
     return user
+
+
+# --- First steps in the portal --------------------------------------------------------------------
+
+STEPS_SESSION_KEY = "rapport_portal_steps_done"
+
+
+def note_portal_step(request, item: str) -> None:
+    """The signed-in patient used a tool of the introduction (opened their sharing page, their
+    access log, ...). Written once per patient; the session remembers it, so later visits cost
+    no query."""
+    done = request.session.get(STEPS_SESSION_KEY, [])
+    if item in done:
+        return
+    PortalStep.objects.bulk_create(
+        [PortalStep(patient=request.patient, item=item)], ignore_conflicts=True
+    )
+    request.session[STEPS_SESSION_KEY] = [*done, item]

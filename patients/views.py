@@ -14,8 +14,18 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     steps = [
         step for steps_for in collect("navigation", "portal_steps") for step in steps_for(patient)
     ]
+    notices = [
+        notice
+        for notices_for in collect("navigation", "portal_notices")
+        for notice in notices_for(patient)
+    ]
     return render(
         request,
         "patients/portal_home.html",
-        {"patient": patient, "mfa_enabled": is_mfa_enabled(request.user), "portal_steps": steps},
+        {
+            "patient": patient,
+            "mfa_enabled": is_mfa_enabled(request.user),
+            "portal_steps": steps,
+            "portal_notices": notices,
+        },
     )

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from clinic.forms import DATE_INPUT
+from clinic.forms import DateField
 from patients.models import RecordCategory, Sensitivity
 
 from .documents import check_document
@@ -22,7 +22,7 @@ class RecordEntryForm(forms.Form):
     body = forms.CharField(
         max_length=20_000, required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
-    recorded_on = forms.DateField(label="Date", widget=DATE_INPUT)
+    recorded_on = DateField(label="Date")
     sensitive = forms.BooleanField(
         label="Sensitive (mental health, sexual health, substance use or genetics)", required=False
     )

@@ -58,13 +58,13 @@ def test_a_look_emails_the_patient_at_once_without_health_data(
     with django_capture_on_commit_callbacks(execute=True):
         read_record(client, physician, patient)
     notification = access_notifications(patient).get()
-    assert notification.message.startswith("Dr A. Rivera viewed your record on ")
+    assert notification.message.startswith("Dr A. Rivera looked at your record on ")
     assert notification.email_sent_at is not None
     assert len(mailoutbox) == 1
     email = mailoutbox[0]
     assert email.to == [patient.user.email]
     everything = email.subject + email.body + email.alternatives[0][0]
-    assert "Dr A. Rivera viewed your record" in everything
+    assert "Dr A. Rivera looked at your record" in everything
     assert "/portal/access-log/" in everything
     for secret in ["Hidden title", "HbA1c", "Metformin", "Glucose", "lab result", "medication"]:
         assert secret.lower() not in everything.lower()
@@ -92,7 +92,7 @@ def test_looks_within_30_minutes_become_one_notification_and_one_email(
             read_record(client, physician, patient)
     notification = access_notifications(patient).get()
     assert notification.event_count == 4
-    assert "Dr A. Rivera viewed 4 items in your record between" in notification.message
+    assert "Dr A. Rivera looked at 4 parts of your record on" in notification.message
     assert len(mailoutbox) == 1
 
 
@@ -149,8 +149,8 @@ def test_digest_preference_sends_one_summary_at_digest_time(
     assert len(mailoutbox) == 1
     digest = mailoutbox[0]
     assert "2 new notifications" in digest.subject
-    assert "Dr A. Rivera viewed your record" in digest.body
-    assert "Dr M. Chen viewed your record" in digest.body
+    assert "Dr A. Rivera looked at your record" in digest.body
+    assert "Dr M. Chen looked at your record" in digest.body
     assert "Hidden title" not in digest.body
     assert not access_notifications(patient).filter(email_sent_at__isnull=True).exists()
     with at(morning + dt.timedelta(hours=9, minutes=6)):
@@ -194,4 +194,50 @@ def test_a_coalesced_notification_mentions_emergency_access_if_any_read_was_one(
         read_record(client, physician, patient)  # under emergency access
     notification = access_notifications(patient).get()
     assert notification.event_count == 2
-    assert "viewed 2 items in your record under emergency access" in notification.message
+    assert "looked at 2 parts of your record under emergency access" in notification.message
+
+
+def test_wording_says_how_much_and_when_without_a_time_range_of_one_minute():
+    from accesslog.notify import access_message
+
+    first = timezone.make_aware(dt.datetime(2026, 12, 2, 3, 15, 5))
+    one = access_message(actor_name="Dr A. Rivera", count=1, first=first, last=first, emergency=0)
+    assert one == "Dr A. Rivera looked at your record on 2 Dec at 03:15."
+    same_minute = access_message(
+        actor_name="Dr A. Rivera",
+        count=3,
+        first=first,
+        last=first + dt.timedelta(seconds=40),
+        emergency=False,
+    )
+    assert same_minute == "Dr A. Rivera looked at 3 parts of your record on 2 Dec at 03:15."
+    assert "between 03:15 and 03:15" not in same_minute
+    spread = access_message(
+        actor_name="Dr A. Rivera",
+        count=3,
+        first=first,
+        last=first + dt.timedelta(minutes=25),
+        emergency=True,
+    )
+    assert spread == (
+        "Dr A. Rivera looked at 3 parts of your record under emergency access on 2 Dec between "
+        "03:15 and 03:40."
+    )
+    overnight = access_message(
+        actor_name="Dr A. Rivera",
+        count=2,
+        first=first.replace(hour=23, minute=50),
+        last=first.replace(hour=23, minute=50) + dt.timedelta(minutes=20),
+        emergency=False,
+    )
+    assert overnight.endswith("from 2 Dec 23:50 to 3 Dec 00:10.")
+
+
+def test_the_portal_never_asks_a_signed_in_patient_to_sign_in(
+    client, shared_record, patient, physician, patient_user
+):
+    read_record(client, physician, patient)
+    client.force_login(patient_user)
+    page = client.get("/portal/notifications/").content.decode()
+    assert "Dr A. Rivera looked at your record" in page
+    assert "sign in" not in page.lower().split("<main", 1)[1].split("</main>", 1)[0]

@@ -81,3 +81,30 @@ def test_missing_access_log_signing_key_fails_loudly():
     )
     assert result.returncode != 0
     assert "ACCESS_LOG_SIGNING_KEY must be set" in result.stderr
+
+
+def _debug_setting(**env_overrides: str) -> str:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "DJANGO_ENV", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+    }
+    env.update(env_overrides)
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "clinic.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_a_process_started_with_no_configuration_runs_with_debug_off():
+    assert _debug_setting() == "False"
+    assert _debug_setting(DJANGO_ENV="development") == "False"
+
+
+def test_debug_is_on_only_when_asked_for():
+    assert _debug_setting(DEBUG="1") == "True"

@@ -5,6 +5,9 @@ from io import StringIO
 from django.apps import apps
 from django.core.management import call_command
 
+from consent.models import ConsentGrant, GivenVia
+from patients.models import VisitStatus
+
 
 def row_counts() -> dict[str, int]:
     return {
@@ -39,3 +42,14 @@ def test_seeded_accounts_can_sign_in(client, db):
     )
     assert response.status_code == 302
     assert client.get("/portal/").status_code == 200
+
+
+def test_demo_data_follows_the_products_own_rules(db):
+    """No patient is shown a choice "given in person" at a visit that was not held."""
+    call_command("seed_demo", stdout=StringIO())
+    for grant in ConsentGrant.objects.filter(given_via=GivenVia.IN_PERSON):
+        assert grant.visit is not None
+        assert grant.visit.status in (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED)
+        assert grant.recorded_by_id == grant.visit.staff_member_id
+    tom = ConsentGrant.objects.filter(patient__email="tom@rapport.example")
+    assert not tom.exists()  # his first visit is today and not held yet

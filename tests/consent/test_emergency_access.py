@@ -24,8 +24,13 @@ def doctor(physician) -> Client:
     return client
 
 
-def break_glass(doctor: Client, patient, reason: str = EMERGENCY_REASON):
-    return doctor.post("/staff/patients/emergency/new/", {"mrn": patient.mrn, "reason": reason})
+def break_glass(
+    doctor: Client, patient, reason: str = EMERGENCY_REASON, situation: str = "unconscious"
+):
+    return doctor.post(
+        "/staff/patients/emergency/new/",
+        {"mrn": patient.mrn, "reason": reason, "situation": situation},
+    )
 
 
 # --- opening ------------------------------------------------------------------------------------
@@ -35,7 +40,7 @@ def break_glass(doctor: Client, patient, reason: str = EMERGENCY_REASON):
     ("reason", "message"),
     [
         ("Need it now", "Ensure this value has at least 20 characters"),
-        ("a    b    c    d    e    f", "Please explain in at least 20 characters."),
+        ("a    b    c    d    e    f", "Please explain the emergency in at least 20 characters."),
         ("", "This field is required."),
         ("x" * 10_000, "Ensure this value has at most 2000 characters"),
     ],
@@ -101,12 +106,12 @@ def test_patient_is_told_at_once_by_notification_and_email(
     with django_capture_on_commit_callbacks(execute=True):
         break_glass(doctor, patient)
     note = Notification.objects.get(recipient=patient_user, kind=NotificationKind.EMERGENCY_ACCESS)
-    assert note.message.startswith("Dr A. Rivera used emergency access to your record on ")
-    assert note.link == "/portal/sharing/"
+    assert note.message.startswith("Dr A. Rivera opened your record in an emergency on ")
+    assert note.link == f"/portal/sharing/#emergency-{EmergencyAccess.objects.get().pk}"
     assert note.email_sent_at is not None
     emails = [m for m in mailoutbox if m.to == ["maria@example.org"]]
     assert len(emails) == 1
-    assert "Dr A. Rivera used emergency access to your record" in emails[0].body
+    assert "Dr A. Rivera opened your record in an emergency" in emails[0].body
     # The reason may hold health details: it is in the portal, never in the email.
     assert "Unconscious" not in emails[0].body and "allergies" not in emails[0].body
 
@@ -121,8 +126,8 @@ def test_patient_who_chose_a_digest_is_still_emailed_at_once(
         doctor.get(f"/staff/patients/{patient.pk}/")
     to_maria = [m.body for m in mailoutbox if m.to == ["maria@example.org"]]
     assert len(to_maria) == 2
-    assert "used emergency access" in to_maria[0]
-    assert "viewed your record under emergency access" in to_maria[1]
+    assert "opened your record in an emergency" in to_maria[0]
+    assert "looked at your record under emergency access" in to_maria[1]
     for body in to_maria:
         for title in TITLES:
             assert title not in body
@@ -181,7 +186,7 @@ def test_patient_sees_the_emergency_and_its_reason(
     client.force_login(patient_user)
     page = client.get("/portal/sharing/").content.decode()
     assert "<strong>Dr A. Rivera</strong>" in page
-    assert f"Reason given: “{EMERGENCY_REASON}”" in page
+    assert f"“{EMERGENCY_REASON}”" in page
     assert "Under review" in page
 
 
@@ -285,7 +290,7 @@ def test_review_outcome_is_shown_to_the_patient(
     reviewed = Notification.objects.get(
         recipient=patient_user, kind=NotificationKind.EMERGENCY_REVIEWED
     )
-    assert "Sign in to read the outcome" in reviewed.message and note not in reviewed.message
+    assert "Read the outcome" in reviewed.message and note not in reviewed.message
 
     client.force_login(patient_user)
     page = client.get("/portal/sharing/").content.decode()

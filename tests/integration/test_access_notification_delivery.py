@@ -50,7 +50,7 @@ def test_an_access_produces_a_delivered_email(client, redis, consented, physicia
     assert access_notification(consented).email_sent_at is not None
     email = mail.outbox[0]
     assert email.to == [consented.user.email]
-    assert "Dr A. Rivera viewed your record" in email.body
+    assert "Dr A. Rivera looked at your record" in email.body
     assert "Private" not in email.body
 
 
@@ -115,4 +115,4 @@ def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consent
     notification.refresh_from_db()
     assert notification.email_sent_at is not None
     assert len(sent_emails()) == 1
-    assert "Dr A. Rivera viewed your record" in sent_emails()[0].read_text()
+    assert "Dr A. Rivera looked at your record" in sent_emails()[0].read_text()

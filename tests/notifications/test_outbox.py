@@ -69,7 +69,7 @@ def test_notifications_page_and_preference(client, shared_record, patient, physi
     read_record(client, physician, patient)
     client.force_login(patient_user)
     page = client.get("/portal/notifications/").content.decode()
-    assert "Dr A. Rivera viewed your record" in page
+    assert "Dr A. Rivera looked at your record" in page
     response = client.post("/portal/notifications/preference/", {"delivery": "digest"})
     assert response.status_code == 302
     assert EmailPreference.objects.get(user=patient_user).record_access == "digest"
@@ -91,3 +91,31 @@ def test_sweep_does_not_flood_a_backlog_with_duplicates(patient_user, mailoutbox
     with at(timezone.now() + dt.timedelta(minutes=6)):
         assert sweep_undelivered_notifications() == 1  # still unsent five minutes later: again
     assert published == [stuck.pk, stuck.pk]
+
+
+def test_every_kind_of_message_has_a_subject_of_its_own():
+    labels = [label for _value, label in NotificationKind.choices]
+    assert len(set(labels)) == len(labels)
+
+
+def test_staff_emails_have_no_patient_footer(physician, patient_user, mailoutbox):
+    staff_note = services.notify(
+        recipient=physician,
+        kind=NotificationKind.REQUEST_DECIDED,
+        message="Maria approved your access request.",
+        link="/staff/patients/requests/",
+    )
+    patient_note = services.notify(
+        recipient=patient_user,
+        kind=NotificationKind.ACCESS_REQUEST,
+        message="Dr A. Rivera asked to see part of your record.",
+        link="/portal/sharing/",
+    )
+    delivery.deliver(staff_note.pk)
+    delivery.deliver(patient_note.pk)
+    to_staff, to_patient = mailoutbox
+    assert "details of your health" not in to_staff.body
+    assert "Sign in to your portal" not in to_staff.body
+    assert "Open it in Rapport" in to_staff.body
+    assert "details of your health" in to_patient.body
+    assert to_staff.subject != to_patient.subject

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from patients import services
 from patients.models import MRN_ALPHABET, MRN_LENGTH, Language, Patient
@@ -101,9 +102,12 @@ def test_the_primary_physician_must_be_a_physician(db, site, front_desk):
 
 
 def test_a_date_of_birth_in_the_future_is_refused(desk, site):
-    response = desk.post(NEW, form_data(site, date_of_birth="2999-01-01"))
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = desk.post(NEW, form_data(site, date_of_birth=tomorrow))
     assert response.status_code == 200
     assert "cannot be in the future" in response.content.decode()
+    response = desk.post(NEW, form_data(site, date_of_birth="2999-01-01"))
+    assert "Enter a date between 1900 and 2100." in response.content.decode()
     assert not Patient.objects.exists()
 
 

@@ -74,6 +74,7 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "grant_id": consent_grant.pk,
         "request_id": access_request.pk,
         "access_id": emergency.pk,
+        "task_id": 1,  # a letter-or-phone task (none exists here: its page answers 404)
     }
     return {"ids": ids, "entries": [visit, document], "event": event}
 

@@ -28,7 +28,7 @@ PATIENT_LIST = 6  # includes one count per navigation badge (notifications, educ
 RECORD_VIEW = 19
 ENTRY_VIEW = 19
 OWN_RECORD = 13
-SHARING_PAGE = 9
+SHARING_PAGE = 13  # 4 of them once a session: noting the "sharing" first step (and the session)
 
 
 @pytest.fixture
