@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.urls import reverse
@@ -112,7 +113,12 @@ QUERY_ROLE = {"system": OBJECT_ROLE, "code": "24", "display": "Query"}
 
 def resource_id(patient: Patient, kind: str, key: object) -> str:
     """The same UUID in every export of this patient's data."""
-    return str(uuid.uuid5(ID_NAMESPACE, f"{patient.mrn}/{kind}/{key}"))
+    return _uuid(patient.mrn, kind, str(key))
+
+
+@lru_cache(maxsize=4096)  # the patient, their entries and grants recur in every AuditEvent
+def _uuid(mrn: str, kind: str, key: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, f"{mrn}/{kind}/{key}"))
 
 
 def full_url(resource: dict) -> str:
@@ -540,6 +546,9 @@ def emergency_resource(patient: Patient, emergency: EmergencyAccess) -> dict:
     }
 
 
+TARGET_LABELS = dict(AccessTarget.choices)
+
+
 def _event_type(event: AccessEvent) -> tuple[dict, list[dict]]:
     if event.action == AccessAction.EXPORT:
         return {"system": DICOM, "code": "110106", "display": "Export"}, []
@@ -599,7 +608,7 @@ def access_event_resource(
             "what": reference(patient, "RecordEntry", event.entry_id),
             "type": OBJECT_ENTITY,
             "role": RESOURCE_ROLE,
-            "name": event.get_target_display(),
+            "name": TARGET_LABELS[event.target],
         }
         if event.entry_id in sensitive_entry_ids:
             item["securityLabel"] = [CONFIDENTIAL_RESTRICTED]
@@ -610,16 +619,16 @@ def access_event_resource(
                 "what": {"display": CATEGORY_PLURALS[RecordCategory(event.category)]},
                 "type": OBJECT_ENTITY,
                 "role": QUERY_ROLE,
-                "name": event.get_target_display(),
+                "name": TARGET_LABELS[event.target],
             }
         )
     else:
         entities.append(
             {
-                "what": {"display": event.get_target_display()},
+                "what": {"display": TARGET_LABELS[event.target]},
                 "type": OBJECT_ENTITY,
                 "role": QUERY_ROLE,
-                "name": event.get_target_display(),
+                "name": TARGET_LABELS[event.target],
             }
         )
     entities.append(
