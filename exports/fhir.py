@@ -377,7 +377,9 @@ def _consent_frame(patient: Patient, key: object, *, status: str, date_time: dt.
                 {"system": CONSENT_SCOPE, "code": "patient-privacy", "display": "Privacy Consent"}
             ]
         },
-        "category": [{"coding": [{"system": LOINC, "code": "59284-0", "display": "Consent"}]}],
+        "category": [
+            {"coding": [{"system": LOINC, "code": "59284-0", "display": "Consent Document"}]}
+        ],
         "patient": patient_reference(patient),
         "dateTime": instant(date_time),
         "performer": [patient_reference(patient)],
