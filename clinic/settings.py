@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accesslog",
     "consent",
     "records",
+    "exports",
     "education",
     "feedback",
 ]
