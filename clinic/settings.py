@@ -238,6 +238,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
     "checkpoint-access-log": {"task": "accesslog.tasks.checkpoint_access_log", "schedule": 3600.0},
+    "verify-new-access-events": {
+        "task": "accesslog.tasks.verify_new_access_events",
+        "schedule": 300.0,
+    },
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
