@@ -126,6 +126,11 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# PostgreSQL: the owner of the tables, e.g. postgres://rapport_owner:pw@host:5432/rapport.
+# `manage.py migrate` connects with it and then grants the application's role (DATABASE_URL's
+# user) only what it may do (clinic/db.py). Unset: migrations run as DATABASE_URL's user.
+DATABASE_OWNER = env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", "") else None
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
 

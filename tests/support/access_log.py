@@ -13,6 +13,7 @@ from accesslog.models import (
     AccessLogCheckpoint,
     AccessTarget,
 )
+from tests.support.database import as_table_owner
 
 
 def log_reads(patient, actor, count: int) -> list[AccessEvent]:
@@ -38,7 +39,7 @@ def raw_sql(sql: str, params: list) -> None:
         AccessLogCheckpoint._meta.db_table,
         AccessChainHead._meta.db_table,
     ]
-    with connection.cursor() as cursor:
+    with as_table_owner(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER
             for table in tables:
