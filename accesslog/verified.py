@@ -81,13 +81,11 @@ def _walk(
             ),
         )
     stop = head_sequence if limit is None else min(head_sequence, sequence + limit)
-    events = (
-        AccessEvent.objects.filter(
-            patient_id=patient_id, sequence__gte=max(sequence, 1), sequence__lte=stop
-        )
-        .order_by("sequence")
-        .iterator(chunk_size=BATCH)
-    )
+    events = AccessEvent.objects.filter(
+        patient_id=patient_id, sequence__gte=max(sequence, 1), sequence__lte=stop
+    ).order_by("sequence")
+    # A few links (a page view): one plain query; many (catching up): a cursor, memory bounded.
+    events = events.iterator(chunk_size=BATCH) if stop - sequence > BATCH else list(events)
     expect_mark = sequence > 0  # the link verified before must come first, unchanged
     for event in events:
         if expect_mark:
