@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -15,10 +16,17 @@ from django.utils import timezone
 
 from clinic.decorators import patient_required
 from clinic.forms import DateField, start_of_day
-from patients.models import ChecklistItem
+from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
 
-from .models import AccessChainHead, AccessEvent, AccessReader
+from .models import (
+    AccessAction,
+    AccessBasis,
+    AccessChainHead,
+    AccessEvent,
+    AccessReader,
+    AccessTarget,
+)
 from .verified import log_status
 
 
@@ -149,39 +157,55 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _Line:
-    """A file-like object whose write returns the line, so csv.writer can feed a generator."""
-
-    def write(self, value: str) -> str:
-        return value
+_CSV_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_name",
+    "actor_role",
+    "action",
+    "target",
+    "category",
+    "purpose",
+    "basis",
+    "hash",
+)
+_ACTIONS = dict(AccessAction.choices)
+_TARGETS = dict(AccessTarget.choices)
+_CATEGORIES = dict(RecordCategory.choices)
+_BASES = dict(AccessBasis.choices)
 
 
 def _csv_lines(events):
-    writer = csv.writer(_Line())
-    yield writer.writerow(CSV_COLUMNS)
-    events = events.order_by("-sequence")
+    """The CSV, one chunk per batch of events: plain tuples, no model instances."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    events = events.order_by("-sequence").values_list(*_CSV_FIELDS)
     before = None
     while True:
         batch = events if before is None else events.filter(sequence__lt=before)
         rows = list(batch[:CSV_BATCH])
-        for event in rows:
-            yield writer.writerow(
+        for sequence, at, name, role, action, target, category, purpose, basis, digest in rows:
+            writer.writerow(
                 [
-                    event.sequence,
-                    timezone.localtime(event.occurred_at).isoformat(timespec="seconds"),
-                    _csv_safe(event.actor_name),
-                    event.actor_role,
-                    event.get_action_display(),
-                    event.get_target_display(),
-                    event.get_category_display() if event.category else "",
-                    _csv_safe(event.purpose),
-                    event.get_basis_display(),
-                    event.hash,
+                    sequence,
+                    timezone.localtime(at).isoformat(timespec="seconds"),
+                    _csv_safe(name),
+                    role,
+                    _ACTIONS.get(action, action),
+                    _TARGETS.get(target, target),
+                    _CATEGORIES.get(category, category),
+                    _csv_safe(purpose),
+                    _BASES.get(basis, basis),
+                    digest,
                 ]
             )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
         if len(rows) < CSV_BATCH:
             return
-        before = rows[-1].sequence
+        before = rows[-1][0]
 
 
 def _csv(events) -> StreamingHttpResponse:
