@@ -19,8 +19,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.fields.json import KeyTransform
+from django.db import connection
+from django.db.models import F, JSONField, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from . import integrity
@@ -218,6 +219,19 @@ def _signature_valid(checkpoint_id: int, signature: str) -> bool:
     return checkpoint is not None and integrity.checkpoint_signature_valid(checkpoint)
 
 
+def _head_in_checkpoint(patient_id: int) -> RawSQL:
+    """`heads["<patient id>"]`, extracted by the database. (Django's key transforms read a key
+    of digits as an array index.)"""
+    # Only constant names are formatted in; the patient's id is a parameter.
+    quote = connection.ops.quote_name
+    column = f"{quote(AccessLogCheckpoint._meta.db_table)}.{quote('heads')}"
+    if connection.vendor == "postgresql":
+        sql, params = f"{column} -> %s::text", [str(patient_id)]
+    else:
+        sql, params = f"JSON_EXTRACT({column}, %s)", [f'$."{patient_id}"']
+    return RawSQL(sql, params, output_field=JSONField())  # noqa: S611
+
+
 def _against_latest_checkpoint(
     patient_id: int,
 ) -> tuple[dt.datetime | None, ChainProblem | None, str]:
@@ -225,7 +239,7 @@ def _against_latest_checkpoint(
     head from the latest checkpoint in SQL."""
     latest = (
         AccessLogCheckpoint.objects.order_by("-created_at", "-id")
-        .annotate(patient_head=KeyTransform(str(patient_id), "heads"))
+        .annotate(patient_head=_head_in_checkpoint(patient_id))
         .values_list("pk", "created_at", "signature", "patient_head")
         .first()
     )

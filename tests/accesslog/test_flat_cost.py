@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accesslog import chain, tasks, verified, views
+from accesslog import chain, integrity, tasks, verified, views
 from accesslog.chain import GENESIS_HASH, compute_hash
 from accesslog.models import AccessChainVerification, AccessEvent, AccessReader
 from tests.support.access_log import log_reads, raw_sql
@@ -267,3 +270,56 @@ def test_appending_still_links_the_head(patient, physician):
     head = chain.AccessChainHead.objects.get(patient=patient)
     last = AccessEvent.objects.get(patient=patient, sequence=2)
     assert (head.sequence, head.hash) == (2, last.hash)
+
+
+# --- the signed checkpoint, read for this patient only ------------------------------------------
+
+
+def test_the_page_says_it_matches_the_latest_checkpoint(client, patient, patient_user, physician):
+    log_reads(patient, physician, 3)
+    checkpoint = integrity.create_checkpoint()
+    client.force_login(patient_user)
+    page = _page(client)
+    assert "every look up to the newest has been verified" in page
+    when = timezone.localtime(checkpoint.created_at)
+    assert f"matches the signed checkpoint of {when:%-d %B %Y, %H:%M}" in page
+
+
+def test_a_chain_rewritten_before_any_view_fails_the_checkpoint(
+    client, patient, patient_user, physician
+):
+    log_reads(patient, physician, 4)
+    integrity.create_checkpoint()
+    _rewrite_from_start(patient.pk)  # every hash recomputed: only the checkpoint can tell
+    client.force_login(patient_user)
+    page = _page(client)
+    assert "Warning: your access log failed its integrity check" in page
+    assert "link 4 is broken (it differs from the signed checkpoint (log rewritten))" in page
+
+
+def test_a_forged_checkpoint_signature_is_reported(client, patient, patient_user, physician):
+    log_reads(patient, physician, 2)
+    checkpoint = integrity.create_checkpoint()
+    raw_sql(
+        "UPDATE accesslog_accesslogcheckpoint SET signature = %s WHERE id = %s",
+        ["A" * 86 + "==", checkpoint.pk],
+    )
+    client.force_login(patient_user)
+    assert "the latest signed checkpoint does not verify" in _page(client)
+
+
+def test_other_patients_heads_in_the_checkpoint_are_not_loaded(
+    client, patient, patient_user, physician, other_patient, django_assert_max_num_queries
+):
+    log_reads(patient, physician, 2)
+    log_reads(other_patient, physician, 2)
+    integrity.create_checkpoint()
+    client.force_login(patient_user)
+    _page(client)  # the signature is checked once per process and checkpoint
+    with CaptureQueriesContext(connection) as queries:
+        _page(client)
+    checkpoint_reads = [q["sql"] for q in queries if "accesslogcheckpoint" in q["sql"]]
+    assert len(checkpoint_reads) == 1
+    # This patient's head is picked out in SQL; the column of every head is never selected.
+    assert 'AS "patient_head"' in checkpoint_reads[0]
+    assert not re.search(r'"heads"(, "| FROM)', checkpoint_reads[0])
