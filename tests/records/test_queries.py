@@ -27,7 +27,7 @@ CATEGORIES = list(RecordCategory)
 PATIENT_LIST = 6  # includes one count per navigation badge (notifications, education)
 RECORD_VIEW = 19
 ENTRY_VIEW = 19
-OWN_RECORD = 13
+OWN_RECORD = 14  # the self-read appends an event and its reader row (accesslog.AccessReader)
 SHARING_PAGE = 13  # 4 of them once a session: noting the "sharing" first step (and the session)
 
 
