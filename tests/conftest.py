@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from clinic.circuit import reset_breakers
 from clinic.models import Role
 from tests.factories import PatientUserFactory, SiteFactory, StaffFactory
 from tests.support.record import author, record  # noqa: F401 (fixtures for every module)
@@ -82,6 +83,14 @@ def all_staff(front_desk, physician, privacy_officer, clinic_admin):
     return [front_desk, physician, privacy_officer, clinic_admin]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis_breakers():
+    """Each test starts with Redis presumed healthy (the breakers are per process)."""
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     server = RedisServer()
@@ -93,7 +102,9 @@ def redis_server():
 @pytest.fixture
 def redis(redis_server):
     """A running, empty Redis. Tests may stop it; it is started again for the next test."""
+    redis_server.resume()
     redis_server.start()
     redis_server.client().flushall()
     yield redis_server
+    redis_server.resume()
     redis_server.start()
