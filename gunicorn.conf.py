@@ -17,11 +17,15 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A process takes only as many connections as it has threads: when all are busy it stops
+# accepting and the next request goes to a process with a free thread, instead of queueing
+# behind slow pages. So no keep-alive (behind the TLS proxy it saves little).
+worker_connections = threads
+keepalive = 0
 # A worker silent for this long is killed and replaced; above the statement timeout.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM or SIGHUP, requests in flight get this long to finish (graceful restart).
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
 # Replace each worker after a while, staggered, so a slow leak never builds up.
 max_requests = 2000
 max_requests_jitter = 200

@@ -82,3 +82,22 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             kill(process)
+
+
+def start_web(*, port: int, redis_url: str = "", workers: int = 1, threads: int = 4):
+    """gunicorn with the repository's gunicorn.conf.py on the test database (and Redis, if
+    given), serving the site plus a slow test-only page (tests/web_settings.py)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic.wsgi"],
+        cwd=ROOT,
+        env=child_env(
+            DJANGO_SETTINGS_MODULE="tests.web_settings",
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_THREADS=str(threads),
+            RAPPORT_TEST_REDIS_URL=redis_url,
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
