@@ -51,7 +51,7 @@ def test_fast_when_the_broker_hangs(client, db, settings, redis):
         for _ in range(5):
             started = time.monotonic()
             response = client.get("/healthz")
-            assert time.monotonic() - started < 0.6
+            assert time.monotonic() - started < 1.0
             assert response.json()["checks"]["broker"] == "unavailable"
     finally:
         redis.resume()
