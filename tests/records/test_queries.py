@@ -24,11 +24,12 @@ CATEGORIES = list(RecordCategory)
 
 # The most queries each page may make, whatever the size (measured, then fixed here: a change
 # that adds a query per row fails at the large size, one that adds a fixed query fails both).
-PATIENT_LIST = 6  # includes one count per navigation badge (notifications, education)
+# Each includes reading the session: sessions live in the database only (never in Redis).
+PATIENT_LIST = 7  # includes one count per navigation badge (notifications, education)
 RECORD_VIEW = 19
 ENTRY_VIEW = 19
-OWN_RECORD = 14  # the self-read appends an event and its reader row (accesslog.AccessReader)
-SHARING_PAGE = 13  # 4 of them once a session: noting the "sharing" first step (and the session)
+OWN_RECORD = 15  # the self-read appends an event and its reader row (accesslog.AccessReader)
+SHARING_PAGE = 14  # 4 of them once a session: noting the "sharing" first step (and the session)
 
 
 @pytest.fixture
