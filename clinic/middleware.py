@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -14,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
+
+from .auth import mfa_enabled
 
 SIGNED_IN_AT_KEY = "rapport_signed_in_at"
 LAST_SEEN_KEY = "rapport_last_seen"
@@ -83,7 +84,7 @@ class StaffAreaMiddleware:
                 return redirect_to_login(request.get_full_path())
             if not user.is_clinic_staff or (is_admin and not user.is_staff):
                 raise PermissionDenied("This page is for clinic staff.")
-            if not is_mfa_enabled(user):
+            if not mfa_enabled(user):
                 messages.info(
                     request,
                     "Staff accounts must use two-step verification. Set up an authenticator app "
