@@ -434,6 +434,50 @@ def _session_cookie(user: User) -> str:
     return f"{name}={client.cookies[name].value}"
 
 
+LIBRARY_ARTICLES = 25  # more than one page of the library (20 a page)
+ARTICLE_BODY = """\
+## What is it?
+
+A cold is a mild illness. It makes your nose run and your throat sore.
+
+## What can I do?
+
+- Rest and drink water.
+- Wash your hands often.
+- Call us if you feel worse after a week.
+"""
+
+
+def publish_articles(world: dict) -> None:
+    """A library to read: published articles written and reviewed as physicians do."""
+    from education import services as education
+    from education.models import Article, Topic
+
+    if Article.objects.exists():
+        return
+    reviewer = create_staff_member(
+        email="bench.reviewer@rapport.example",
+        password=None,
+        role=Role.PHYSICIAN,
+        display_name="Dr R. Review",
+        site=world["site"],
+    )
+    topic = Topic.objects.create(name="Everyday illness", slug="everyday-illness")
+    for n in range(LIBRARY_ARTICLES):
+        article = education.create_article(
+            author=world["physician"],
+            title=f"Looking after a cold, part {n + 1}",
+            summary="How to look after yourself when you have a cold.",
+            body=ARTICLE_BODY,
+            language="en",
+            topics=[topic],
+        )
+        version = education.submit_for_review(article=article, submitted_by=world["physician"])
+        education.approve_version(
+            version=version, reviewer=reviewer, override_reason="Benchmark article."
+        )
+
+
 def page_cases(world: dict, connections: int) -> list[pages.Case]:
     """The pages measured over HTTP, in the order each round runs them. The bare view comes first
     and is the baseline of every ratio. Signed-in pages spread over several patients (a clinic's
@@ -483,6 +527,7 @@ def bench_http(world: dict) -> None:
     if not physician.authenticator_set.exists():
         TOTP.activate(physician, generate_totp_secret())  # staff pages need two-step set up
     rounds, seconds, connections = pages.settings_from_env(SCALE)
+    publish_articles(world)
     static_root = tempfile.mkdtemp(prefix="rapport-bench-static-")
     env = dict(
         os.environ,
