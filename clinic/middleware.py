@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -15,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 
+from .auth import mfa_enabled
 from .cache import CacheUnavailable
 
 SIGNED_IN_AT_KEY = "rapport_signed_in_at"
@@ -85,7 +85,7 @@ class StaffAreaMiddleware:
                 return redirect_to_login(request.get_full_path())
             if not user.is_clinic_staff or (is_admin and not user.is_staff):
                 raise PermissionDenied("This page is for clinic staff.")
-            if not is_mfa_enabled(user):
+            if not mfa_enabled(user):
                 messages.info(
                     request,
                     "Staff accounts must use two-step verification. Set up an authenticator app "

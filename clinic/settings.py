@@ -181,8 +181,9 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, loading the user with their role and MFA status at once.
+    "clinic.auth.ModelBackend",
+    "clinic.auth.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
