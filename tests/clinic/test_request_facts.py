@@ -14,8 +14,8 @@ from tests.factories import emergency_access, grant
 from tests.factories.education import AssignmentFactory
 
 # The patient's home: the session (1); the user with their patient record, site and MFA status
-# (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading, emergency
-# accesses (5); every navigation badge (1).
+# (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
+# emergency accesses (5); every navigation badge (1).
 PORTAL_HOME = 8
 
 
