@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinic.decorators import patient_required
+from clinic.extensions import collect
 from clinic.forms import DateField, start_of_day
 from patients.models import ChecklistItem
 from patients.services import note_portal_step
@@ -66,11 +67,22 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(request, events)
     page = Paginator(events, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    _mark_events(request.patient, page.object_list)
     return render(
         request,
         "accesslog/portal_access_log.html",
         {"form": form, "page": page, "integrity": verify_patient_log(request.patient)},
     )
+
+
+def _mark_events(patient, events: list[AccessEvent]) -> None:
+    """Let higher apps mark rows (e.g. "concern open", from feedback), one query per app."""
+    marks: dict[int, dict] = {}
+    for marks_for in collect("navigation", "access_event_marks"):
+        marks.update(marks_for(patient, [event.pk for event in events]))
+    for event in events:
+        event.mark = marks.get(event.pk)
 
 
 def _csv(request: HttpRequest, events) -> HttpResponse:

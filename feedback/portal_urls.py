@@ -5,4 +5,6 @@ from . import views
 urlpatterns = [
     path("", views.feedback_home, name="feedback"),
     path("concern/", views.report_concern, name="report_concern"),
+    path("concerns/<int:pk>/", views.concern, name="concern"),
+    path("concerns/<int:pk>/withdraw/", views.withdraw_concern, name="withdraw_concern"),
 ]

@@ -1,0 +1,13 @@
+"""Thin Celery tasks for feedback."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def alert_overdue_grievances() -> int:
+    """Beat: tell the privacy officers about concerns that have just missed a deadline."""
+    return services.alert_overdue_grievances()
