@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "feedback.tasks.alert_overdue_grievances",
         "schedule": 900.0,
     },
+    "flag-waiting-questions": {
+        "task": "education.tasks.flag_waiting_questions",
+        "schedule": 900.0,
+    },
 }
 
 # --- Consent and records -------------------------------------------------------------------------

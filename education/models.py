@@ -349,9 +349,6 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def awaiting_answer(self) -> AssignmentQuerySet:
         return self.filter(article__archived_at__isnull=True).exclude(response=Response.UNDERSTOOD)
 
-    def with_questions_for(self, physician) -> AssignmentQuerySet:
-        return self.filter(assigned_by=physician, response=Response.QUESTION)
-
 
 class Assignment(models.Model):
     """A physician gives a published article to a patient, with a personal note."""
