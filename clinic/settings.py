@@ -246,6 +246,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "feedback.tasks.alert_overdue_grievances",
         "schedule": 900.0,
     },
+    "invite-to-surveys": {"task": "feedback.tasks.invite_to_surveys", "schedule": 3600.0},
     "flag-waiting-questions": {
         "task": "education.tasks.flag_waiting_questions",
         "schedule": 900.0,

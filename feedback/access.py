@@ -6,7 +6,7 @@ from django.http import Http404
 
 from clinic.models import Role
 
-from .models import Grievance
+from .models import Grievance, SurveyInvitation
 
 
 def get_grievance_for(user, pk: int) -> Grievance:
@@ -25,3 +25,16 @@ def get_grievance_for(user, pk: int) -> Grievance:
         return concerns.get(pk=pk)
     except Grievance.DoesNotExist:
         raise Http404 from None
+
+
+def get_invitation_for(user, pk: int) -> SurveyInvitation:
+    """One of the signed-in patient's own survey invitations; 404 for anyone else."""
+    patient = getattr(user, "patient", None)
+    if patient is None:
+        raise Http404
+    invitation = (
+        SurveyInvitation.objects.select_related("instrument").filter(pk=pk, patient=patient).first()
+    )
+    if invitation is None:
+        raise Http404
+    return invitation

@@ -204,3 +204,198 @@ class GrievanceEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("A concern's history is append-only.")
+
+
+# --- Trust surveys ---------------------------------------------------------------------------
+
+AGREEMENT_SCALE = [
+    (1, "Strongly disagree"),
+    (2, "Disagree"),
+    (3, "Neither agree nor disagree"),
+    (4, "Agree"),
+    (5, "Strongly agree"),
+]
+# Groups with fewer responses than this are never shown to staff (as the NHS Friends and Family
+# Test does), so no figure can point at one patient.
+MIN_GROUP_SIZE = 5
+
+
+class InstrumentQuerySet(models.QuerySet["Instrument"]):
+    def active(self) -> InstrumentQuerySet:
+        return self.filter(is_active=True)
+
+
+class Instrument(models.Model):
+    """A survey as data: items on a 1–5 agreement scale, some reverse-scored, scored 0–100.
+    Versioned: once answered, an instrument's items are not changed; a new version (same
+    slug, next number) replaces it and the old one is made inactive."""
+
+    slug = models.SlugField(max_length=50)
+    version = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=120)
+    introduction = models.TextField(max_length=2000, blank=True)
+    source = models.CharField(
+        max_length=300, blank=True, help_text="Where it comes from and under what licence."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InstrumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="one_instrument_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+
+class InstrumentItem(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    reverse_scored = models.BooleanField(
+        default=False, help_text="Agreeing is the unfavourable answer (scored 5 − answer)."
+    )
+
+    class Meta:
+        ordering = ["instrument", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "position"], name="one_item_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.text}"
+
+
+class SurveyInvitation(models.Model):
+    """An invitation to answer one instrument: 7 days after the patient's account was activated
+    (round 0), then every 6 months (rounds 1, 2, ...). Answered at most once."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="invitations")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.CASCADE, related_name="survey_invitations"
+    )
+    round = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "instrument", "round"], name="one_invitation_per_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Survey invitation #{self.pk}"
+
+
+class SurveyResponse(models.Model):
+    """One answered survey. Staff never see a response on its own: only aggregates of groups of
+    at least MIN_GROUP_SIZE. The site is copied so aggregates by site need no patient join."""
+
+    invitation = models.OneToOneField(
+        SurveyInvitation, on_delete=models.CASCADE, related_name="response"
+    )
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="responses")
+    site = models.ForeignKey("clinic.Site", on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    score = models.FloatField(help_text="0–100")
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["instrument", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"Survey response #{self.pk}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(InstrumentItem, on_delete=models.PROTECT, related_name="answers")
+    value = models.PositiveSmallIntegerField(choices=AGREEMENT_SCALE)
+
+    class Meta:
+        ordering = ["item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["response", "item"], name="one_answer_per_item"),
+            models.CheckConstraint(
+                condition=Q(value__gte=1, value__lte=5), name="survey_answer_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to item {self.item_id}: {self.value}"
+
+
+def score_answers(items_and_values: list[tuple[bool, int]]) -> float:
+    """0–100 from (reverse_scored, answer 1–5) pairs: each item counts answer − 1, or 5 − answer
+    when reverse-scored, and the sum is scaled to 100. For the System Usability Scale (odd items
+    positive, even items reverse) this is its standard scoring: sum × 2.5."""
+    if not items_and_values:
+        raise ValueError("No answers to score.")
+    total = sum((5 - value) if reverse else (value - 1) for reverse, value in items_and_values)
+    return total * 100 / (4 * len(items_and_values))
+
+
+# --- Suggestions -----------------------------------------------------------------------------
+
+
+class SuggestionStatus(models.TextChoices):
+    NEW = "new", "New"
+    PLANNED = "planned", "Planned"
+    DONE = "done", "Done"
+    DECLINED = "declined", "Declined"
+
+
+class SuggestionQuerySet(models.QuerySet["Suggestion"]):
+    def with_support(self) -> SuggestionQuerySet:
+        return self.annotate(support_count=models.Count("supporters", distinct=True))
+
+
+class Suggestion(models.Model):
+    """An improvement to the digital tools, suggested by a patient or a staff member. Others add
+    their support instead of repeating it; the clinic gives it a status and a public reply. The
+    author's name is never shown to other people."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="suggestions"
+    )
+    title = models.CharField(max_length=150)
+    details = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.NEW
+    )
+    reply = models.TextField(max_length=2000, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    supporters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="SuggestionSupport", related_name="+"
+    )
+
+    objects = SuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Suggestion #{self.pk}"
+
+
+class SuggestionSupport(models.Model):
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["suggestion", "user"], name="support_once")]
+
+    def __str__(self) -> str:
+        return f"Support for suggestion {self.suggestion_id}"

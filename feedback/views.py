@@ -29,7 +29,7 @@ from .forms import (
     ResolutionForm,
     WithdrawForm,
 )
-from .models import NEXT_STATUSES, Grievance, GrievanceStatus
+from .models import NEXT_STATUSES, Grievance, GrievanceStatus, SurveyInvitation
 
 
 def _own_event(request: HttpRequest, value) -> AccessEvent | None:
@@ -89,7 +89,14 @@ def report_concern(request: HttpRequest) -> HttpResponse:
 def feedback_home(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.FEEDBACK)
     grievances = Grievance.objects.filter(patient=request.patient).select_related("access_event")
-    return render(request, "feedback/portal_feedback.html", {"grievances": grievances})
+    invitations = SurveyInvitation.objects.filter(patient=request.patient).select_related(
+        "instrument"
+    )
+    return render(
+        request,
+        "feedback/portal_feedback.html",
+        {"grievances": grievances, "invitations": invitations},
+    )
 
 
 def _patient_page(request, grievance, *, message_form=None, withdraw_form=None) -> HttpResponse:

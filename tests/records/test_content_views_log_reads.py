@@ -68,6 +68,7 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "portal/education/<int:pk>": assignment.pk,
         "grievances/<int:pk>": grievance.pk,
         "concerns/<int:pk>": grievance.pk,
+        "surveys/<int:pk>": 1,  # no invitation exists here: its page answers 404
         "slug": article.slug,
         "number": 1,
         "key": "00000000-0000-4000-8000-000000000000",
