@@ -68,6 +68,7 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "portal/education/<int:pk>": assignment.pk,
         "grievances/<int:pk>": grievance.pk,
         "concerns/<int:pk>": grievance.pk,
+        "questions/<int:pk>": 1,  # no question exists here: its page answers 404
         "surveys/<int:pk>": 1,  # no invitation exists here: its page answers 404
         "slug": article.slug,
         "number": 1,
