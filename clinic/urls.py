@@ -19,6 +19,7 @@ staff_patterns = [
     path("privacy/", include("consent.privacy_urls")),
     path("privacy/", include("feedback.privacy_urls")),
     path("privacy/", include("patients.privacy_urls")),
+    path("suggestions/", include("feedback.staff_urls")),
 ]
 
 portal_patterns = [

@@ -11,6 +11,12 @@ from .models import OPEN_STATUSES, Grievance
 NAV_ITEMS = [
     (60, "Feedback", "portal:feedback", (Role.PATIENT,)),
     (20, "Grievances", "staff:grievances", (Role.PRIVACY_OFFICER,)),
+    (
+        90,
+        "Suggestions",
+        "staff:suggestions",
+        (Role.FRONT_DESK, Role.PHYSICIAN, Role.PRIVACY_OFFICER, Role.ADMIN),
+    ),
 ]
 
 

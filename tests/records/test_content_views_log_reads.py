@@ -68,8 +68,10 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "portal/education/<int:pk>": assignment.pk,
         "grievances/<int:pk>": grievance.pk,
         "concerns/<int:pk>": grievance.pk,
-        "questions/<int:pk>": 1,  # no question exists here: its page answers 404
-        "surveys/<int:pk>": 1,  # no invitation exists here: its page answers 404
+        # No question, survey invitation or suggestion exists here: their pages answer 404.
+        "questions/<int:pk>": 1,
+        "surveys/<int:pk>": 1,
+        "suggestions/<int:pk>": 1,
         "slug": article.slug,
         "number": 1,
         "key": "00000000-0000-4000-8000-000000000000",
