@@ -20,6 +20,7 @@ staff_patterns = [
     path("privacy/", include("feedback.privacy_urls")),
     path("privacy/", include("patients.privacy_urls")),
     path("suggestions/", include("feedback.staff_urls")),
+    path("notifications/", include("notifications.staff_urls")),
 ]
 
 portal_patterns = [
