@@ -36,6 +36,7 @@ FEATURE_APPS = (
     "records",
     "education",
     "feedback",
+    "trust",
 )
 
 

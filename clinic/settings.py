@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "records",
     "education",
     "feedback",
+    "trust",
 ]
 
 MIDDLEWARE = [

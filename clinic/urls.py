@@ -21,6 +21,7 @@ staff_patterns = [
     path("privacy/", include("patients.privacy_urls")),
     path("suggestions/", include("feedback.staff_urls")),
     path("notifications/", include("notifications.staff_urls")),
+    path("trust/", include("trust.urls")),
 ]
 
 portal_patterns = [
