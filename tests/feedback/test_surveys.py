@@ -149,3 +149,14 @@ def test_groups_under_five_responses_are_hidden(db):
             )
     groups = surveys.scores_by_group(SurveyResponse.objects.all(), "site__name")
     assert groups == [{"site__name": "Big", "responses": 5, "mean_score": 50.0}]
+
+
+def test_admin_edits_instruments_but_not_an_answered_ones_items(client, clinic_admin, invitation):
+    sus = invitation.instrument
+    client.force_login(clinic_admin)
+    url = f"/admin/feedback/instrument/{sus.pk}/change/"
+    assert 'name="items-0-text"' in client.get(url).content.decode()
+    surveys.answer_survey(invitation=invitation, answers={i.pk: 3 for i in sus.items.all()})
+    page = client.get(url).content.decode()
+    assert client.get(url).status_code == 200
+    assert 'name="items-0-text"' not in page  # shown read-only: add a new version instead
