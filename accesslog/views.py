@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clinic.decorators import patient_required
+from clinic.extensions import collect
 from clinic.forms import DateField, start_of_day
 from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
@@ -143,6 +144,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return _csv(events)
     head = AccessChainHead.objects.filter(patient=patient).values_list("sequence", "hash").first()
+    page = _page(request, events)
+    _mark_events(patient, page["events"])
     return render(
         request,
         "accesslog/portal_access_log.html",
@@ -152,7 +155,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "total": head[0] if head else 0,
             "integrity": log_status(patient.pk, head),
             "csv_query": _query(request, format="csv"),
-            **_page(request, events),
+            **page,
         },
     )
 
@@ -206,6 +209,15 @@ def _csv_lines(events):
         if len(rows) < CSV_BATCH:
             return
         before = rows[-1][0]
+
+
+def _mark_events(patient, events: list[AccessEvent]) -> None:
+    """Let higher apps mark rows (e.g. "concern open", from feedback), one query per app."""
+    marks: dict[int, dict] = {}
+    for marks_for in collect("navigation", "access_event_marks"):
+        marks.update(marks_for(patient, [event.pk for event in events]))
+    for event in events:
+        event.mark = marks.get(event.pk)
 
 
 def _csv(events) -> StreamingHttpResponse:

@@ -43,6 +43,8 @@ staff_required = _role_gate(*STAFF_ROLES)
 physician_required = _role_gate(Role.PHYSICIAN)
 privacy_officer_required = _role_gate(Role.PRIVACY_OFFICER)
 front_desk_required = _role_gate(*ONBOARDING_ROLES)  # the front desk, or an admin covering it
+# Who answers for the clinic's trust figures and replies to suggestions.
+trust_required = _role_gate(Role.PRIVACY_OFFICER, Role.ADMIN)
 
 
 def patient_required(view: View) -> View:

@@ -13,6 +13,8 @@ Each app may have a `navigation.py` module defining any of:
   items (every badge of a page is counted in one query);
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
+- `access_event_marks(patient, event_ids) -> dict[event_id, dict]`: a mark (`label`, `url`) shown
+  on rows of the patient's access log instead of "I don't recognise this", e.g. "Concern open";
 
 an `outbox.py` module with `EMAIL_BUILDERS = {kind: build(notification)}` for the emails of the
 kinds it writes to the outbox without a recipient account (see `notifications.delivery`), and a
@@ -38,6 +40,7 @@ FEATURE_APPS = (
     "exports",
     "education",
     "feedback",
+    "trust",
 )
 
 

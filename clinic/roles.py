@@ -54,6 +54,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "consent.view_careteam",
         "consent.add_careteam",
         "consent.change_careteam",
+        # Survey instruments are data the clinic edits (feedback/admin.py); never responses.
+        "feedback.view_instrument",
+        "feedback.add_instrument",
+        "feedback.change_instrument",
+        "feedback.view_instrumentitem",
+        "feedback.add_instrumentitem",
+        "feedback.change_instrumentitem",
+        "feedback.delete_instrumentitem",
     ],
 }
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "exports",
     "education",
     "feedback",
+    "trust",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
     },
+    "alert-overdue-grievances": {
+        "task": "feedback.tasks.alert_overdue_grievances",
+        "schedule": 900.0,
+    },
+    "invite-to-surveys": {"task": "feedback.tasks.invite_to_surveys", "schedule": 3600.0},
+    "flag-waiting-questions": {
+        "task": "education.tasks.flag_waiting_questions",
+        "schedule": 900.0,
+    },
 }
 
 # --- Consent and records -------------------------------------------------------------------------
@@ -303,8 +313,17 @@ ACCESS_LOG_KEY_FILE = Path(
 )
 RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
+# The clinic's clock (clinic/clock.py): business days are Monday to Friday in TIME_ZONE, except
+# these dates (comma-separated ISO dates, e.g. 2026-12-25,2026-12-28).
+CLINIC_HOLIDAYS = env.list("CLINIC_HOLIDAYS", default=[])
+# Service levels for patients' concerns, in business days from the day a concern is received:
+# acknowledge it; answer it in writing (or send a written extension notice saying why and by
+# when); resolve it.
 GRIEVANCE_ACKNOWLEDGE_DAYS = env.int("GRIEVANCE_ACKNOWLEDGE_DAYS", default=2)
-GRIEVANCE_RESPONSE_DAYS = env.int("GRIEVANCE_RESPONSE_DAYS", default=30)
+GRIEVANCE_RESPONSE_DAYS = env.int("GRIEVANCE_RESPONSE_DAYS", default=7)
+GRIEVANCE_RESOLVE_DAYS = env.int("GRIEVANCE_RESOLVE_DAYS", default=30)
+# A patient's question about an article is flagged to the physician after this many business days.
+EDUCATION_QUESTION_DAYS = env.int("EDUCATION_QUESTION_DAYS", default=3)
 
 # --- Email ----------------------------------------------------------------------------------------
 

@@ -19,6 +19,9 @@ staff_patterns = [
     path("privacy/", include("consent.privacy_urls")),
     path("privacy/", include("feedback.privacy_urls")),
     path("privacy/", include("patients.privacy_urls")),
+    path("suggestions/", include("feedback.staff_urls")),
+    path("notifications/", include("notifications.staff_urls")),
+    path("trust/", include("trust.urls")),
 ]
 
 portal_patterns = [

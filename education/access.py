@@ -8,7 +8,7 @@ from django.http import Http404
 
 from clinic.models import User
 
-from .models import Article, ArticleVersion, Assignment, VersionStatus
+from .models import Article, ArticleVersion, Assignment, Question, VersionStatus
 
 
 def get_published_article(slug: str) -> Article:
@@ -82,3 +82,16 @@ def get_assignment_for(user: User, pk: int) -> Assignment:
     if assignment is None:
         raise Http404("No such article in your reading list.")
     return assignment
+
+
+def get_question_for(user: User, pk: int) -> Question:
+    """A question about an article this physician assigned (anyone else's: 404)."""
+    question = (
+        Question.objects.for_physician(user)
+        .select_related("assignment__patient", "assignment__article__published_version")
+        .filter(pk=pk)
+        .first()
+    )
+    if question is None:
+        raise Http404("No such question.")
+    return question

@@ -8,12 +8,14 @@ from consent.selectors import patients_visible_to
 from patients.models import Patient
 
 from .models import (
+    ANSWER_MAX,
     ARTICLE_LANGUAGES,
     BODY_MAX,
     COMMENT_MAX,
     NOTE_MAX,
     OVERRIDE_GRADE,
     OVERRIDE_REASON_MAX,
+    QUESTION_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
     ArticleVersion,
@@ -208,3 +210,19 @@ class ImageForm(forms.Form):
         if sniff_image_type(head) is None:
             raise forms.ValidationError("Upload a PNG, JPEG, GIF or WebP image.")
         return image
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        label="Your question",
+        max_length=QUESTION_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Your physician answers in writing, here. Please do not use this for anything "
+        "urgent.",
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label="Your answer", max_length=ANSWER_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )

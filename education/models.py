@@ -349,9 +349,6 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
     def awaiting_answer(self) -> AssignmentQuerySet:
         return self.filter(article__archived_at__isnull=True).exclude(response=Response.UNDERSTOOD)
 
-    def with_questions_for(self, physician) -> AssignmentQuerySet:
-        return self.filter(assigned_by=physician, response=Response.QUESTION)
-
 
 class Assignment(models.Model):
     """A physician gives a published article to a patient, with a personal note."""
@@ -388,3 +385,44 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"Education assignment #{self.pk}"
+
+
+QUESTION_MAX = 2000
+ANSWER_MAX = 5000
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def for_physician(self, physician) -> QuestionQuerySet:
+        """Questions about the articles this physician assigned: theirs to answer."""
+        return self.filter(assignment__assigned_by=physician)
+
+    def unanswered(self) -> QuestionQuerySet:
+        return self.filter(answered_at__isnull=True)
+
+
+class Question(models.Model):
+    """A patient's written question about an article a physician gave them, and the physician's
+    written answer."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="questions")
+    text = models.TextField(max_length=QUESTION_MAX)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(max_length=ANSWER_MAX, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waiting_flagged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the physician was told this question had waited too long.",
+    )
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["asked_at", "id"]
+        indexes = [models.Index(fields=["answered_at", "asked_at"])]
+
+    def __str__(self) -> str:
+        return f"Question #{self.pk}"

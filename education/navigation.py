@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+import datetime as dt
 
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.clock import business_days_between
 from clinic.models import Role
 
-from .models import ArticleVersion, Assignment
+from .models import ArticleVersion, Assignment, Question
 
 NAV_ITEMS = [
     (40, "Health library", "education:library", ("anonymous", Role.PATIENT)),
@@ -43,12 +48,22 @@ def staff_steps(user) -> list[dict]:
                 "hint": "Another physician must approve each article before it is published.",
             }
         )
-    questions = Assignment.objects.with_questions_for(user).count()
+    unanswered = Question.objects.for_physician(user).unanswered()
+    questions = unanswered.count()
     if questions:
+        now = timezone.now()
+        days = settings.EDUCATION_QUESTION_DAYS
+        late = sum(
+            business_days_between(asked_at, now) >= days
+            for asked_at in unanswered.filter(
+                asked_at__lte=now - dt.timedelta(days=days)
+            ).values_list("asked_at", flat=True)
+        )
         steps.append(
             {
                 "label": f"{questions} patient question{'s' if questions != 1 else ''} about "
-                "articles you assigned",
+                "articles you assigned to answer"
+                + (f" ({late} waiting more than {days} working days)" if late else ""),
                 "url": reverse("staff:education_questions"),
             }
         )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.assignment_detail, name="education_assignment"),
     path("<int:pk>/respond/", views.respond, name="education_respond"),
     path("<int:pk>/rate/", views.rate, name="education_rate"),
+    path("<int:pk>/ask/", views.ask, name="education_ask"),
 ]

@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.decorators import patient_required
-from clinic.forms import service_error_text
+from clinic.forms import add_service_error, service_error_text
 from patients.models import ChecklistItem
 from patients.services import note_portal_step
 
 from . import services
 from .access import get_assignment_for
-from .forms import RatingForm, ResponseForm
+from .forms import QuestionForm, RatingForm, ResponseForm
 from .models import Assignment, Response
 
 
@@ -29,14 +29,7 @@ def reading_list(request: HttpRequest) -> HttpResponse:
     return render(request, "education/portal_list.html", {"assignments": assignments})
 
 
-@patient_required
-@require_GET
-def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for(request.user, pk)
-    if not assignment.article.archived_at:
-        if assignment.first_read_at is None:
-            services.record_assignment_read(assignment)
-        services.record_article_view(assignment.article)
+def _assignment_page(request, assignment, *, question_form=None) -> HttpResponse:
     version = assignment.article.published_version
     return render(
         request,
@@ -46,10 +39,47 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "article": assignment.article,
             "version": version,
             "topics": version.topics.all(),
+            "questions": assignment.questions.select_related("answered_by__staff_profile"),
+            "question_form": question_form or QuestionForm(),
             "rating_form": RatingForm(initial={"helpful": assignment.helpful}),
             "Response": Response,
         },
     )
+
+
+@patient_required
+@require_GET
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for(request.user, pk)
+    if not assignment.article.archived_at:
+        if assignment.first_read_at is None:
+            services.record_assignment_read(assignment)
+        services.record_article_view(assignment.article)
+    return _assignment_page(request, assignment)
+
+
+@patient_required
+@require_POST
+def ask(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "I have a question": the patient's question in writing, for the physician to answer."""
+    assignment = get_assignment_for(request.user, pk)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ask_question(assignment=assignment, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, service_error_text(error))
+                return redirect("portal:education_assignment", pk=assignment.pk)
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your question is sent to {assignment.assigned_by.display_name}. You will find "
+                "the answer on this page; we will tell you when it is there.",
+            )
+            return redirect("portal:education_assignment", pk=assignment.pk)
+    return _assignment_page(request, assignment, question_form=form)
 
 
 @patient_required
@@ -67,14 +97,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, service_error_text(error))
     else:
-        if form.cleaned_data["response"] == Response.QUESTION:
-            messages.success(
-                request,
-                "We told your physician you have a question. They will get in touch, or ask at "
-                "your next visit.",
-            )
-        else:
-            messages.success(request, "Thank you for letting us know.")
+        messages.success(request, "Thank you for letting us know.")
     return redirect("portal:education_assignment", pk=assignment.pk)
 
 

@@ -3,10 +3,12 @@ answers. Views parse and render; these functions decide and write."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from clinic.clock import business_days_between
 from clinic.models import Role, User
 from consent.selectors import patients_visible_to
 from notifications.models import NotificationKind
@@ -22,10 +25,13 @@ from notifications.services import notify
 from patients.models import Patient
 
 from .models import (
+    ANSWER_MAX,
+    QUESTION_MAX,
     Article,
     ArticleImage,
     ArticleVersion,
     Assignment,
+    Question,
     Response,
     Topic,
     VersionStatus,
@@ -374,20 +380,122 @@ def respond_to_assignment(*, assignment: Assignment, response: str) -> Assignmen
     )
     if assignment.article.archived_at:
         raise ValidationError("This article was withdrawn by the clinic.")
+    if response == Response.QUESTION:
+        raise ValidationError("Write your question in the box, so your physician can answer it.")
     if assignment.response == response:
         return assignment
     assignment.response = response
     assignment.responded_at = timezone.now()
     assignment.save(update_fields=["response", "responded_at"])
-    if response == Response.QUESTION:
-        notify(
-            recipient=assignment.assigned_by,
-            kind=NotificationKind.ARTICLE_QUESTION,
-            message="A patient has a question about an article you assigned: "
-            f"“{assignment.article.published_version.title}”.",
-            link=reverse("staff:education_questions"),
-        )
     return assignment
+
+
+def _clean_text(text: str, *, field: str, limit: int, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: f"Write {what}."})
+    if len(text) > limit:
+        raise ValidationError({field: f"Keep {what} under {limit} characters."})
+    return text
+
+
+@transaction.atomic
+def ask_question(*, assignment: Assignment, text: str) -> Question:
+    """The patient's written question about an article. The physician who assigned it is told,
+    with the article's title only; the same question sent twice (a double submit) is kept once."""
+    text = _clean_text(text, field="text", limit=QUESTION_MAX, what="your question")
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("article__published_version", "assigned_by")
+        .get(pk=assignment.pk)
+    )
+    if assignment.article.archived_at:
+        raise ValidationError("This article was withdrawn by the clinic.")
+    existing = assignment.questions.unanswered().filter(text=text).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    question = Question.objects.create(assignment=assignment, text=text, asked_at=now)
+    assignment.response = Response.QUESTION
+    assignment.responded_at = now
+    assignment.save(update_fields=["response", "responded_at"])
+    notify(
+        recipient=assignment.assigned_by,
+        kind=NotificationKind.ARTICLE_QUESTION,
+        message="A patient has a question about an article you assigned: "
+        f"“{assignment.article.published_version.title}”.",
+        link=reverse("staff:education_question", args=[question.pk]),
+    )
+    return question
+
+
+@transaction.atomic
+def answer_question(*, question: Question, physician: User, answer: str) -> Question:
+    """The physician's written answer; the patient is told who answered and when (no words of
+    the question, answer or article in the notification)."""
+    answer = _clean_text(answer, field="answer", limit=ANSWER_MAX, what="your answer")
+    question = (
+        Question.objects.select_for_update(of=("self",))
+        .select_related("assignment__patient")
+        .get(pk=question.pk)
+    )
+    if question.assignment.assigned_by_id != physician.pk:
+        raise PermissionDenied("Only the physician who assigned the article answers here.")
+    if question.answered_at is not None:
+        raise ValidationError("This question has already been answered.")
+    now = timezone.now()
+    question.answer = answer
+    question.answered_at = now
+    question.answered_by = physician
+    question.save(update_fields=["answer", "answered_at", "answered_by"])
+    patient_user_id = question.assignment.patient.user_id
+    if patient_user_id is not None:
+        notify(
+            recipient_id=patient_user_id,
+            kind=NotificationKind.QUESTION_ANSWERED,
+            message=f"{physician.display_name} answered your question on "
+            f"{timezone.localtime(now):%-d %b}.",
+            link=reverse("portal:education_assignment", args=[question.assignment_id])
+            + "#questions",
+        )
+    return question
+
+
+def question_waits_too_long(question: Question, now: dt.datetime) -> bool:
+    """Unanswered after `EDUCATION_QUESTION_DAYS` whole business days (clinic time) went by
+    since the day it was asked: a question of Monday is flagged from Friday."""
+    return question.answered_at is None and (
+        business_days_between(question.asked_at, now) >= settings.EDUCATION_QUESTION_DAYS
+    )
+
+
+def flag_waiting_questions(now: dt.datetime | None = None) -> int:
+    """Tell each physician, once per question, about questions that waited too long."""
+    now = now or timezone.now()
+    # Business days are never fewer than calendar days, so this bound loses no question.
+    candidates = Question.objects.unanswered().filter(
+        waiting_flagged_at__isnull=True,
+        asked_at__lte=now - dt.timedelta(days=settings.EDUCATION_QUESTION_DAYS),
+    )
+    flagged = 0
+    for question in candidates.select_related("assignment"):
+        if not question_waits_too_long(question, now):
+            continue
+        with transaction.atomic():
+            updated = Question.objects.filter(
+                pk=question.pk, waiting_flagged_at__isnull=True, answered_at__isnull=True
+            ).update(waiting_flagged_at=now)
+            if not updated:
+                continue
+            notify(
+                recipient_id=question.assignment.assigned_by_id,
+                kind=NotificationKind.QUESTION_WAITING,
+                message="A patient's question about an article you assigned has waited more "
+                f"than {settings.EDUCATION_QUESTION_DAYS} working days for your answer.",
+                link=reverse("staff:education_question", args=[question.pk]),
+            )
+            flagged += 1
+    return flagged
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.new_article, name="education_new"),
     path("preview/", views.preview, name="education_preview"),
     path("questions/", views.questions, name="education_questions"),
+    path("questions/<int:pk>/", views.question, name="education_question"),
     path("images/", views.images, name="education_images"),
     path("<int:pk>/", views.article_detail, name="education_article"),
     path("<int:pk>/edit/", views.edit_article, name="education_edit"),

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.decorators import physician_required
@@ -25,11 +26,18 @@ from . import services
 from .access import (
     get_article_for,
     get_own_article_for,
+    get_question_for,
     get_version_for,
     get_version_to_review_for,
 )
-from .forms import ArticleForm, AssignForm, ImageForm, ReviewForm
-from .models import Article, ArticleImage, ArticleVersion, Assignment, VersionStatus
+from .forms import AnswerForm, ArticleForm, AssignForm, ImageForm, ReviewForm
+from .models import (
+    Article,
+    ArticleImage,
+    ArticleVersion,
+    Question,
+    VersionStatus,
+)
 from .readability import measure
 from .rendering import html_blocks, render_markdown
 
@@ -72,7 +80,7 @@ def articles(request: HttpRequest) -> HttpResponse:
             "my_articles": Article.objects.for_author_list(user),
             "to_review": ArticleVersion.objects.awaiting_review_by(user),
             "published": Article.objects.for_library(),
-            "question_count": Assignment.objects.with_questions_for(user).count(),
+            "question_count": Question.objects.for_physician(user).unanswered().count(),
         },
     )
 
@@ -340,16 +348,64 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @physician_required
 def questions(request: HttpRequest) -> HttpResponse:
-    """Patients who answered "I have a question" to an article this physician gave them. Names
-    are shown only while the patient still shares their record with the physician."""
-    visible = patients_visible_to(request.user).filter(pk=OuterRef("patient_id"))
-    assignments = (
-        Assignment.objects.with_questions_for(request.user)
+    """Patients' written questions about articles this physician gave them: unanswered first
+    (oldest first, flagged after `EDUCATION_QUESTION_DAYS` business days), then the latest
+    answered. Names are shown only while the patient still shares their record with them."""
+    visible = patients_visible_to(request.user).filter(pk=OuterRef("assignment__patient_id"))
+    found = (
+        Question.objects.for_physician(request.user)
         .annotate(patient_visible=Exists(visible))
-        .select_related("patient", "article__published_version")
-        .order_by("-responded_at", "-id")
+        .select_related("assignment__patient", "assignment__article__published_version")
     )
-    return render(request, "education/staff_questions.html", {"assignments": assignments})
+    now = timezone.now()
+    waiting = list(found.unanswered().order_by("asked_at", "id"))
+    for question in waiting:
+        question.waits_too_long = services.question_waits_too_long(question, now)
+    answered = found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")[:20]
+    return render(
+        request,
+        "education/staff_questions.html",
+        {
+            "waiting": waiting,
+            "answered": answered,
+            "days": settings.EDUCATION_QUESTION_DAYS,
+        },
+    )
+
+
+@physician_required
+@require_http_methods(["GET", "POST"])
+def question(request: HttpRequest, pk: int) -> HttpResponse:
+    """One question and its written answer."""
+    found = get_question_for(request.user, pk)
+    form = AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_question(
+                question=found, physician=request.user, answer=form.cleaned_data["answer"]
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                messages.error(request, service_error_text(error))
+                return redirect("staff:education_question", pk=found.pk)
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Your answer is sent. The patient has been told.")
+            return redirect("staff:education_questions")
+    patient_visible = (
+        patients_visible_to(request.user).filter(pk=found.assignment.patient_id).exists()
+    )
+    return render(
+        request,
+        "education/staff_question.html",
+        {
+            "question": found,
+            "form": form,
+            "patient_visible": patient_visible,
+            "waits_too_long": services.question_waits_too_long(found, timezone.now()),
+            "days": settings.EDUCATION_QUESTION_DAYS,
+        },
+    )
 
 
 @physician_required

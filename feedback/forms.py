@@ -1,11 +1,67 @@
+from __future__ import annotations
+
 from django import forms
+
+from clinic.forms import DateField
+
+from .models import Channel
+from .services import TEXT_MAX
+
+
+def _text(label: str, *, rows: int = 5, required: bool = True, help_text: str = "") -> forms.Field:
+    return forms.CharField(
+        label=label,
+        max_length=TEXT_MAX,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
 
 
 class ConcernForm(forms.Form):
-    description = forms.CharField(
-        label="Tell us what worries you",
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+    description = _text(
+        "Tell us what worries you",
+        rows=6,
         help_text="For example: you do not know this person, or you did not expect them to look.",
     )
     event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class RecordedConcernForm(forms.Form):
+    """A concern received by phone or letter, recorded by a privacy officer."""
+
+    mrn = forms.CharField(label="Patient's MRN", max_length=16)
+    channel = forms.ChoiceField(
+        label="How it reached us",
+        choices=[(Channel.PHONE, "By phone"), (Channel.LETTER, "By letter")],
+        widget=forms.RadioSelect,
+    )
+    description = _text("The concern, in the patient's words as far as possible", rows=6)
+
+
+class MessageForm(forms.Form):
+    text = _text("Your message", rows=4)
+
+
+class AcknowledgeForm(forms.Form):
+    note = _text("Note to the patient (optional)", rows=3, required=False)
+
+
+class ExtensionForm(forms.Form):
+    reason = _text("Why the answer needs more time", rows=4)
+    answer_by = DateField(label="We will answer by")
+
+
+class ResolutionForm(forms.Form):
+    contact_person = forms.CharField(
+        label="Contact person for this decision",
+        max_length=200,
+        help_text="The named person the patient can contact about it.",
+    )
+    investigation_steps = _text("Steps taken to investigate")
+    results = _text("Results")
+    completed_on = DateField(label="Date of completion")
+
+
+class WithdrawForm(forms.Form):
+    reason = _text("Why you withdraw it (optional)", rows=3, required=False)

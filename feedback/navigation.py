@@ -1,6 +1,61 @@
+"""Feedback's part of the navigation and the staff home (see clinic/extensions.py)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
 from clinic.models import Role
+
+from .models import OPEN_STATUSES, Grievance
 
 NAV_ITEMS = [
     (60, "Feedback", "portal:feedback", (Role.PATIENT,)),
     (20, "Grievances", "staff:grievances", (Role.PRIVACY_OFFICER,)),
+    (
+        90,
+        "Suggestions",
+        "staff:suggestions",
+        (Role.FRONT_DESK, Role.PHYSICIAN, Role.PRIVACY_OFFICER, Role.ADMIN),
+    ),
 ]
+
+
+def staff_steps(user) -> list[dict]:
+    """Privacy officers see overdue concerns first, then the open ones."""
+    if user.role != Role.PRIVACY_OFFICER:
+        return []
+    steps = []
+    overdue = Grievance.objects.overdue().count()
+    if overdue:
+        steps.append(
+            {
+                "label": f"Overdue: {overdue} concern{'s' if overdue != 1 else ''} past a deadline",
+                "url": reverse("staff:grievances"),
+                "hint": "Acknowledge, answer in writing or send an extension notice now.",
+            }
+        )
+    waiting = Grievance.objects.open().count()
+    if waiting:
+        steps.append(
+            {
+                "label": f"{waiting} open concern{'s' if waiting != 1 else ''} to work on",
+                "url": reverse("staff:grievances"),
+            }
+        )
+    return steps
+
+
+def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
+    """Rows of the access log the patient has raised a concern about: "Concern open" (or
+    "Concern answered") linking to the concern. One query."""
+    marks: dict[int, dict] = {}
+    concerns = (
+        Grievance.objects.filter(patient=patient, access_event_id__in=event_ids)
+        .order_by("created_at", "id")
+        .values_list("pk", "access_event_id", "status")
+    )
+    for pk, event_id, status in concerns:
+        label = "Concern open" if status in OPEN_STATUSES else "Concern closed"
+        if marks.get(event_id, {}).get("label") != "Concern open":
+            marks[event_id] = {"label": label, "url": reverse("portal:concern", args=[pk])}
+    return marks

@@ -1,19 +1,35 @@
+"""Concerns: the patient's pages (/portal/feedback/) and the privacy officers'
+(/staff/privacy/grievances/)."""
+
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accesslog.access import get_access_event_for
 from accesslog.models import AccessEvent
 from clinic.decorators import patient_required, privacy_officer_required
-from patients.models import ChecklistItem
+from clinic.forms import add_service_error, service_error_text
+from patients.models import ChecklistItem, Patient
 from patients.services import note_portal_step
 
-from .forms import ConcernForm
-from .models import Grievance
-from .services import raise_grievance
+from . import services
+from .access import get_grievance_for
+from .forms import (
+    AcknowledgeForm,
+    ConcernForm,
+    ExtensionForm,
+    MessageForm,
+    RecordedConcernForm,
+    ResolutionForm,
+    WithdrawForm,
+)
+from .models import NEXT_STATUSES, Grievance, GrievanceStatus, SurveyInvitation
 
 
 def _own_event(request: HttpRequest, value) -> AccessEvent | None:
@@ -24,6 +40,13 @@ def _own_event(request: HttpRequest, value) -> AccessEvent | None:
         return None
 
 
+def _entries(grievance: Grievance):
+    return grievance.entries.select_related("author__staff_profile", "author__patient")
+
+
+# --- The patient's side ----------------------------------------------------------------------
+
+
 @patient_required
 @require_http_methods(["GET", "POST"])
 def report_concern(request: HttpRequest) -> HttpResponse:
@@ -32,33 +55,265 @@ def report_concern(request: HttpRequest) -> HttpResponse:
         form = ConcernForm(request.POST)
         event = _own_event(request, request.POST.get("event"))
         if form.is_valid():
-            raise_grievance(
-                patient=request.patient,
-                description=form.cleaned_data["description"],
-                access_event=event,
-            )
-            messages.success(
-                request,
-                "Thank you. Our privacy officer has your concern and will acknowledge it within "
-                "two days.",
-            )
-            return redirect("portal:feedback")
+            try:
+                grievance = services.raise_grievance(
+                    patient=request.patient,
+                    description=form.cleaned_data["description"],
+                    access_event=event,
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    "Thank you. Our privacy officer has your concern and will acknowledge it by "
+                    f"{timezone.localtime(grievance.acknowledge_by):%-d %B}.",
+                )
+                return redirect("portal:concern", pk=grievance.pk)
     else:
         event = _own_event(request, request.GET.get("event"))
         form = ConcernForm(initial={"event": event.pk if event else None})
-    return render(request, "feedback/report_concern.html", {"form": form, "event": event})
+    return render(
+        request,
+        "feedback/report_concern.html",
+        {
+            "form": form,
+            "event": event,
+            "acknowledge_days": settings.GRIEVANCE_ACKNOWLEDGE_DAYS,
+            "response_days": settings.GRIEVANCE_RESPONSE_DAYS,
+        },
+    )
 
 
 @patient_required
 def feedback_home(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.FEEDBACK)
     grievances = Grievance.objects.filter(patient=request.patient).select_related("access_event")
-    return render(request, "feedback/portal_feedback.html", {"grievances": grievances})
+    invitations = SurveyInvitation.objects.filter(patient=request.patient).select_related(
+        "instrument"
+    )
+    return render(
+        request,
+        "feedback/portal_feedback.html",
+        {"grievances": grievances, "invitations": invitations},
+    )
+
+
+def _patient_page(request, grievance, *, message_form=None, withdraw_form=None) -> HttpResponse:
+    return render(
+        request,
+        "feedback/portal_concern.html",
+        {
+            "grievance": grievance,
+            "entries": _entries(grievance),
+            "message_form": message_form or MessageForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+        },
+    )
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def concern(request: HttpRequest, pk: int) -> HttpResponse:
+    """One concern: status, due dates, the written answers and the thread; POST writes to it."""
+    grievance = get_grievance_for(request.user, pk)
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.add_message(
+                    grievance=grievance, author=request.user, text=form.cleaned_data["text"]
+                )
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    messages.error(request, service_error_text(error))
+                    return redirect("portal:concern", pk=grievance.pk)
+                add_service_error(form, error)
+            else:
+                messages.success(request, "Your message is sent to our privacy officer.")
+                return redirect("portal:concern", pk=grievance.pk)
+        return _patient_page(request, grievance, message_form=form)
+    return _patient_page(request, grievance)
+
+
+@patient_required
+@require_POST
+def withdraw_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_grievance(
+                grievance=grievance, patient=request.patient, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, service_error_text(error))
+        else:
+            messages.success(request, "Your concern is withdrawn.")
+        return redirect("portal:concern", pk=grievance.pk)
+    return _patient_page(request, grievance, withdraw_form=form)
+
+
+# --- The privacy officers' side --------------------------------------------------------------
 
 
 @privacy_officer_required
 def grievance_queue(request: HttpRequest) -> HttpResponse:
-    grievances = Grievance.objects.select_related("patient", "access_event").order_by(
-        "status", "respond_by"
+    now = timezone.now()
+    grievances = list(
+        Grievance.objects.select_related("patient", "access_event").order_by("status", "respond_by")
     )
-    return render(request, "feedback/privacy_grievances.html", {"grievances": grievances})
+    for grievance in grievances:
+        grievance.missed = grievance.overdue_deadlines(now)
+    open_ones = [g for g in grievances if g.is_open]
+    closed = [g for g in grievances if not g.is_open]
+    return render(
+        request,
+        "feedback/privacy_grievances.html",
+        {"open_grievances": open_ones, "closed_grievances": closed},
+    )
+
+
+@privacy_officer_required
+@require_http_methods(["GET", "POST"])
+def record_concern(request: HttpRequest) -> HttpResponse:
+    """Record a concern a patient raised by phone or letter."""
+    form = RecordedConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mrn = form.cleaned_data["mrn"].upper().replace(" ", "")
+        patient = Patient.objects.filter(mrn=mrn).first()
+        if patient is None:
+            form.add_error("mrn", "No patient has this MRN.")
+        else:
+            try:
+                grievance = services.raise_grievance(
+                    patient=patient,
+                    description=form.cleaned_data["description"],
+                    channel=form.cleaned_data["channel"],
+                    recorded_by=request.user,
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, "The concern is recorded.")
+                return redirect("staff:grievance", pk=grievance.pk)
+    return render(request, "feedback/privacy_record_concern.html", {"form": form})
+
+
+def _officer_page(request, grievance, **forms) -> HttpResponse:
+    now = timezone.now()
+    context = {
+        "grievance": grievance,
+        "entries": _entries(grievance),
+        "missed": grievance.overdue_deadlines(now),
+        "next_statuses": NEXT_STATUSES[grievance.status],
+        "Status": GrievanceStatus,
+        "message_form": forms.get("message_form") or MessageForm(),
+        "acknowledge_form": forms.get("acknowledge_form") or AcknowledgeForm(),
+        "extension_form": forms.get("extension_form") or ExtensionForm(),
+        "resolution_form": forms.get("resolution_form")
+        or ResolutionForm(
+            initial={
+                "contact_person": request.user.display_name,
+                "completed_on": timezone.localdate(),
+            }
+        ),
+    }
+    return render(request, "feedback/privacy_grievance.html", context)
+
+
+@privacy_officer_required
+def grievance(request: HttpRequest, pk: int) -> HttpResponse:
+    return _officer_page(request, get_grievance_for(request.user, pk))
+
+
+def _act(request, grievance, form_name: str, form, action) -> HttpResponse:
+    """Run `action(form.cleaned_data)` when the form is valid; show refusals on the form."""
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # Not about a field: the step itself is refused (the form may no longer show).
+                messages.error(request, service_error_text(error))
+                return redirect("staff:grievance", pk=grievance.pk)
+            add_service_error(form, error)
+        else:
+            messages.success(request, "Done. The patient has been told.")
+            return redirect("staff:grievance", pk=grievance.pk)
+    return _officer_page(request, grievance, **{form_name: form})
+
+
+@privacy_officer_required
+@require_POST
+def grievance_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    return _act(
+        request,
+        grievance,
+        "acknowledge_form",
+        AcknowledgeForm(request.POST),
+        lambda data: services.acknowledge_grievance(
+            grievance=grievance, officer=request.user, note=data["note"]
+        ),
+    )
+
+
+@privacy_officer_required
+@require_POST
+def grievance_investigate(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    try:
+        services.start_investigation(grievance=grievance, officer=request.user)
+    except ValidationError as error:
+        messages.error(request, service_error_text(error))
+    else:
+        messages.success(request, "Done. The patient has been told.")
+    return redirect("staff:grievance", pk=grievance.pk)
+
+
+@privacy_officer_required
+@require_POST
+def grievance_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    return _act(
+        request,
+        grievance,
+        "extension_form",
+        ExtensionForm(request.POST),
+        lambda data: services.send_extension_notice(
+            grievance=grievance,
+            officer=request.user,
+            reason=data["reason"],
+            answer_by=data["answer_by"],
+        ),
+    )
+
+
+@privacy_officer_required
+@require_POST
+def grievance_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    form = ResolutionForm(request.POST)
+    return _act(
+        request,
+        grievance,
+        "resolution_form",
+        form,
+        lambda data: services.resolve_grievance(grievance=grievance, officer=request.user, **data),
+    )
+
+
+@privacy_officer_required
+@require_POST
+def grievance_message(request: HttpRequest, pk: int) -> HttpResponse:
+    grievance = get_grievance_for(request.user, pk)
+    return _act(
+        request,
+        grievance,
+        "message_form",
+        MessageForm(request.POST),
+        lambda data: services.add_message(
+            grievance=grievance, author=request.user, text=data["text"]
+        ),
+    )

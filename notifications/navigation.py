@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from clinic.models import Role
+from clinic.models import STAFF_ROLES, Role
 
 from .models import Notification
 
-NAV_ITEMS = [(40, "Notifications", "portal:notifications", (Role.PATIENT,))]
+NAV_ITEMS = [
+    (40, "Notifications", "portal:notifications", (Role.PATIENT,)),
+    (95, "Notifications", "staff:notifications", tuple(STAFF_ROLES)),
+]
 
 
 def nav_badges(user) -> dict:
-    if user.role != Role.PATIENT:
+    if user.role == Role.PATIENT:
+        url_name = "portal:notifications"
+    elif user.role in STAFF_ROLES:
+        url_name = "staff:notifications"
+    else:
         return {}
     unread = Notification.objects.filter(recipient=user).unread()
-    return {"portal:notifications": (unread, "unread")}
+    return {url_name: (unread, "unread")}

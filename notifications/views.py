@@ -1,4 +1,5 @@
-"""The patient's notifications page: every message, and how they want its emails."""
+"""The notifications pages: the patient's (every message, and how they want its emails) and
+staff members' (/staff/notifications/)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from clinic.decorators import patient_required
+from clinic.decorators import patient_required, staff_required
 
 from . import services
 from .forms import EmailPreferenceForm
@@ -46,3 +47,19 @@ def notification_preference(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your choice is saved.")
         return redirect("portal:notifications")
     return _page(request, form)
+
+
+@staff_required
+def staff_notifications(request: HttpRequest) -> HttpResponse:
+    """Staff see their notifications in the portal too, not only by email."""
+    items = Notification.objects.filter(recipient=request.user)
+    page = Paginator(items, 25).get_page(request.GET.get("page"))
+    return render(request, "notifications/staff_notifications.html", {"page": page})
+
+
+@staff_required
+@require_POST
+def staff_notifications_mark_read(request: HttpRequest) -> HttpResponse:
+    services.mark_all_read(user=request.user)
+    messages.success(request, "All notifications are marked as read.")
+    return redirect("staff:notifications")

@@ -22,6 +22,7 @@ GATES = {
     "physician_required": {"physician"},
     "privacy_officer_required": {"privacy_officer"},
     "front_desk_required": {"front_desk", "admin"},
+    "trust_required": {"privacy_officer", "admin"},
     "staff_required": {"front_desk", "physician", "privacy_officer", "admin"},
 }
 

@@ -146,13 +146,15 @@ def test_patients_see_only_their_own_assignments(
     assert reverse("portal:education_assignment", args=[mine.pk]) not in listing
     for name in ["portal:education_assignment"]:
         assert client.get(reverse(name, args=[mine.pk])).status_code == 404
-    for name in ["portal:education_respond", "portal:education_rate"]:
+    for name in ["portal:education_respond", "portal:education_rate", "portal:education_ask"]:
         response = client.post(
-            reverse(name, args=[mine.pk]), {"response": "question", "helpful": 1}
+            reverse(name, args=[mine.pk]),
+            {"response": "understood", "helpful": 1, "text": "Is this mine?"},
         )
         assert response.status_code == 404
     mine.refresh_from_db()
     assert mine.response == "" and mine.helpful is None
+    assert not mine.questions.exists()
     assert client.get(reverse("portal:education_assignment", args=[99999])).status_code == 404
 
 
@@ -172,11 +174,13 @@ def test_i_have_a_question_tells_the_physician_without_health_data(
 ):
     assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
     client.force_login(patient_user)
-    url = reverse("portal:education_respond", args=[assignment.pk])
-    assert client.post(url, {"response": "question"}).status_code == 302
-    client.post(url, {"response": "question"})  # double submit: told once
+    url = reverse("portal:education_ask", args=[assignment.pk])
+    text = "Can I take ibuprofen with my heart tablets?"
+    assert client.post(url, {"text": text}).status_code == 302
+    client.post(url, {"text": text})  # double submit: kept and told once
     assignment.refresh_from_db()
     assert assignment.response == Response.QUESTION
+    question = assignment.questions.get()
     notes = Notification.objects.filter(recipient=physician)
     assert notes.count() == 1
     message = notes.get().message
@@ -184,18 +188,37 @@ def test_i_have_a_question_tells_the_physician_without_health_data(
         "A patient has a question about an article you assigned: “Looking after a cold”."
     )
     assert patient.legal_name not in message and patient.mrn not in message
-    assert notes.get().link == reverse("staff:education_questions")
+    assert "ibuprofen" not in message
+    assert notes.get().link == reverse("staff:education_question", args=[question.pk])
 
     client.force_login(physician)
     page = client.get(reverse("staff:education_questions")).content.decode()
     assert patient.legal_name in page
+    assert "ibuprofen" in page
+
+
+def test_a_question_needs_words(client, physician, patient_user, patient, article):
+    assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
+    client.force_login(patient_user)
+    for text in ["", "   ", "x" * 2001]:
+        response = client.post(
+            reverse("portal:education_ask", args=[assignment.pk]), {"text": text}
+        )
+        assert response.status_code == 200
+        assert "Please correct the following" in response.content.decode()
+    button = client.post(
+        reverse("portal:education_respond", args=[assignment.pk]), {"response": "question"}
+    )
+    assert button.status_code == 302
+    assert not assignment.questions.exists()
+    assert not Notification.objects.filter(recipient=physician).exists()
 
 
 def test_questions_page_hides_names_of_patients_who_stopped_sharing(
     client, physician, patient, article
 ):
     assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
-    services.respond_to_assignment(assignment=assignment, response=Response.QUESTION)
+    services.ask_question(assignment=assignment, text="What is a cold?")
     revoke_consent(grant=patient.consent_grants.get(), revoked_by=patient.user)
     client.force_login(physician)
     page = client.get(reverse("staff:education_questions")).content.decode()
@@ -254,7 +277,8 @@ def test_withdrawn_article_cannot_be_answered_or_rated(
     services.archive_article(article=article, archived_by=article.author)
     client.force_login(patient_user)
     for name, data in [
-        ("portal:education_respond", {"response": "question"}),
+        ("portal:education_respond", {"response": "understood"}),
+        ("portal:education_ask", {"text": "Is this still true?"}),
         ("portal:education_rate", {"helpful": "5"}),
     ]:
         response = client.post(reverse(name, args=[assignment.pk]), data, follow=True)

@@ -17,7 +17,9 @@ def give_feedback(article, physician, answers):
         assignment = AssignmentFactory(
             article=article, patient=PatientUserFactory().patient, assigned_by=physician
         )
-        if response:
+        if response == Response.QUESTION:
+            services.ask_question(assignment=assignment, text="What does this word mean?")
+        elif response:
             services.respond_to_assignment(assignment=assignment, response=response)
         if helpful:
             services.rate_assignment(assignment=assignment, helpful=helpful)

@@ -19,6 +19,7 @@ from .consent import (  # noqa: F401
     grant,
     revoked_grant,
 )
+from .feedback import concern  # noqa: F401
 from .onboarding import OnboardingVisitFactory  # noqa: F401
 from .patients import PatientFactory, PatientUserFactory  # noqa: F401
 from .records import (  # noqa: F401

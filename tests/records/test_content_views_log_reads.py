@@ -22,7 +22,7 @@ from consent import services
 from consent.access import MissingAccessEvent, record_content_view
 from consent.models import Scope
 from patients.models import RecordCategory
-from tests.factories import RecordEntryFactory, StaffFactory, grant
+from tests.factories import RecordEntryFactory, StaffFactory, concern, grant
 from tests.factories.education import ArticleFactory, AssignmentFactory
 from tests.factories.onboarding import OnboardingVisitFactory
 from tests.support.urls import all_routes, record_content_routes
@@ -60,11 +60,18 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
     visit = OnboardingVisitFactory(patient=patient, site=patient.site, staff_member=front_desk)
     article = ArticleFactory(author=physician, status="published")
     assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
+    grievance = concern(patient)
     ids = {
         "patients/<int:pk>": patient.pk,
         "visits/<int:pk>": visit.pk,
         "staff/education/<int:pk>": article.pk,
         "portal/education/<int:pk>": assignment.pk,
+        "grievances/<int:pk>": grievance.pk,
+        "concerns/<int:pk>": grievance.pk,
+        # No question, survey invitation or suggestion exists here: their pages answer 404.
+        "questions/<int:pk>": 1,
+        "surveys/<int:pk>": 1,
+        "suggestions/<int:pk>": 1,
         "slug": article.slug,
         "number": 1,
         "key": "00000000-0000-4000-8000-000000000000",
