@@ -62,6 +62,7 @@ def test_patient_downloads_the_bundle_and_opens_the_summary(page, live_server, t
 
     page.goto("/portal/")
     expect(page.locator(".checklist")).to_contain_text("You did this on")
+    assert_accessible(page)
     page.get_by_role("link", name="Open a printable summary").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Summary of your data")
     expect(page.locator("main")).to_contain_text("Cholesterol panel")

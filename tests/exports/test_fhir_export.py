@@ -479,3 +479,18 @@ def test_only_get_is_answered(client, world, url):
     before = AccessEvent.objects.count()
     assert client.post(url).status_code == 405
     assert AccessEvent.objects.count() == before
+
+
+def test_the_chain_verifies_from_the_file_alone(client, world):
+    """Someone holding only the file can recompute every hash and follow the links."""
+    data = signed_in_export(client, world)
+    previous = "0" * 64
+    audits = access_log_events(data)
+    for audit in audits:
+        canonical = base64.b64decode(detail(audit, "canonical"))
+        fields = json.loads(canonical)
+        assert fields["prev_hash"] == detail(audit, "prev_hash") == previous
+        assert str(fields["sequence"]) == detail(audit, "sequence")
+        assert hashlib.sha256(canonical).hexdigest() == detail(audit, "hash")
+        previous = detail(audit, "hash")
+    assert [int(detail(a, "sequence")) for a in audits] == list(range(1, len(audits) + 1))
