@@ -7,7 +7,10 @@ Each app may have a `navigation.py` module defining any of:
 - `portal_steps(patient) -> list[dict]`: first steps on the patient's home (`label`, `url`, `done`);
 - `portal_notices(patient) -> list[dict]`: what the patient must see first on their home page
   (`title`, `text`, `url`, `link_text`);
-- `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
+- `portal_sections(patient) -> list[dict]`: sections of links on the patient's home page
+  (`title`, `text`, `links`: list of `label`, `url`, optional `hint`);
+- `nav_badges(user) -> dict[url_name, (queryset, label)]`: the rows counted next to navigation
+  items (every badge of a page is counted in one query);
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
 
@@ -32,6 +35,7 @@ FEATURE_APPS = (
     "accesslog",
     "consent",
     "records",
+    "exports",
     "education",
     "feedback",
 )

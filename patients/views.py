@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from clinic.auth import mfa_enabled
 from clinic.decorators import patient_required
 from clinic.extensions import collect
 
@@ -19,13 +19,19 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for notices_for in collect("navigation", "portal_notices")
         for notice in notices_for(patient)
     ]
+    sections = [
+        section
+        for sections_for in collect("navigation", "portal_sections")
+        for section in sections_for(patient)
+    ]
     return render(
         request,
         "patients/portal_home.html",
         {
             "patient": patient,
-            "mfa_enabled": is_mfa_enabled(request.user),
+            "mfa_enabled": mfa_enabled(request.user),
             "portal_steps": steps,
             "portal_notices": notices,
+            "portal_sections": sections,
         },
     )
