@@ -127,3 +127,24 @@ def grant_app_role(connection, role: str, *, password: str = "") -> list[str]:
             cursor.execute(statement)
         done.extend(statements)
     return done
+
+
+def check_app_role(app_configs=None, **kwargs) -> list:
+    """`manage.py check --deploy`: on PostgreSQL in production the application must not connect
+    as the owner of its tables (an owner can TRUNCATE the log and disable its triggers)."""
+    from django.core.checks import Warning as CheckWarning
+
+    connection = connections["default"]
+    if not settings.PRODUCTION or connection.vendor != "postgresql":
+        return []
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    if owner and owner.get("USER") != app_role():
+        return []
+    return [
+        CheckWarning(
+            "The application connects to PostgreSQL as the owner of its tables.",
+            hint="Set DATABASE_OWNER_URL to the owner and DATABASE_URL to a role that owns "
+            "nothing; `manage.py migrate` then grants it (see README, Database roles).",
+            id="clinic.W001",
+        )
+    ]

@@ -5,8 +5,11 @@ These run in `make test-postgres`, where every query runs as the application's r
 
 from __future__ import annotations
 
+import io
+
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from accesslog.models import AccessChainHead, AccessEvent
@@ -174,3 +177,17 @@ def test_the_role_has_exactly_the_log_privileges(app_role):
     assert privileges(READERS) == ["INSERT", "SELECT"]
     assert privileges(HEADS) == ["INSERT", "SELECT", "UPDATE"]
     assert privileges("patients_patient") == ["DELETE", "INSERT", "SELECT", "UPDATE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_runs_as_the_owner_then_grants_the_role():
+    role = assumed_role()
+    if connection.vendor != "postgresql" or role is None:
+        pytest.skip("PostgreSQL, running as the application's role (make test-postgres)")
+    out = io.StringIO()
+    call_command("migrate", stdout=out)
+    assert f"Granted the application's role {role!r}." in out.getvalue()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == role  # back to the application's role afterwards
+    _refused(f"TRUNCATE {EVENTS}", match="permission denied")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from clinic.db import _privileges_by_table, app_role, as_owner
+from clinic.db import _privileges_by_table, app_role, as_owner, check_app_role
 
 
 def test_the_log_tables_are_read_and_append_only_for_the_app():
@@ -54,3 +54,27 @@ def test_grant_command_needs_postgresql():
         pytest.skip("SQLite only")
     with pytest.raises(CommandError, match="only on PostgreSQL"):
         call_command("grant_app_role")
+
+
+def _postgres(monkeypatch, **settings_dict):
+    fake = type("FakeConnection", (), {"vendor": "postgresql", "settings_dict": settings_dict})()
+    monkeypatch.setattr("clinic.db.connections", {"default": fake})
+
+
+def test_deploy_check_warns_when_production_connects_as_the_owner(settings, monkeypatch):
+    settings.PRODUCTION = True
+    settings.DATABASE_OWNER = None
+    _postgres(monkeypatch, USER="rapport", OPTIONS={})
+    assert [w.id for w in check_app_role()] == ["clinic.W001"]
+    settings.DATABASE_OWNER = {"USER": "rapport"}
+    assert [w.id for w in check_app_role()] == ["clinic.W001"]  # the same role twice
+
+
+def test_deploy_check_is_quiet_with_a_separate_app_role(settings, monkeypatch):
+    settings.PRODUCTION = True
+    settings.DATABASE_OWNER = {"USER": "rapport_owner"}
+    _postgres(monkeypatch, USER="rapport_app", OPTIONS={})
+    assert check_app_role() == []
+    settings.PRODUCTION = False
+    settings.DATABASE_OWNER = None
+    assert check_app_role() == []  # development may run as one role

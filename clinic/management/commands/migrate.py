@@ -26,7 +26,8 @@ class Command(DjangoMigrate):
         with as_owner(alias) as connection:
             super().handle(*args, **options)
             if role == connection.settings_dict["USER"]:
-                self.stdout.write("DATABASE_URL connects as the owner: no role to grant.")
+                if options["verbosity"] > 0:
+                    self.stdout.write("DATABASE_URL connects as the owner: no role to grant.")
                 return
             try:
                 grant_app_role(connection, role, password=password)
