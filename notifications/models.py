@@ -29,6 +29,7 @@ class NotificationKind(models.TextChoices):
     ARTICLE_ASSIGNED = "article_assigned", "Something new to read"
     ARTICLE_QUESTION = "article_question", "A question about an article"
     CONCERN_RAISED = "concern_raised", "A patient raised a concern"
+    ACCESS_LOG_ALARM = "access_log_alarm", "The access log failed verification"
     GENERAL = "general", "Message"
     ONBOARDING_INVITATION = "onboarding_invitation", "Invitation to the first visit"
     ONBOARDING_RESCHEDULED = "onboarding_rescheduled", "First visit moved"

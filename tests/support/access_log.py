@@ -11,6 +11,7 @@ from accesslog.models import (
     AccessEvent,
     AccessLogCheckpoint,
     AccessTarget,
+    CheckpointLeaf,
 )
 
 
@@ -31,7 +32,11 @@ def log_reads(patient, actor, count: int) -> list[AccessEvent]:
 def raw_sql(sql: str, params: list) -> None:
     """Tamper the way someone with owner rights on the database would: bypassing the ORM's guards
     and, on PostgreSQL, switching the append-only triggers off for the statement."""
-    tables = [AccessEvent._meta.db_table, AccessLogCheckpoint._meta.db_table]
+    tables = [
+        AccessEvent._meta.db_table,
+        AccessLogCheckpoint._meta.db_table,
+        CheckpointLeaf._meta.db_table,
+    ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER
@@ -41,3 +46,23 @@ def raw_sql(sql: str, params: list) -> None:
         if connection.vendor == "postgresql":
             for table in tables:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+
+
+def rewrite_chain(patient_id: int, *, purpose: str, from_sequence: int = 1) -> None:
+    """What an attacker with write access would do: change a field from `from_sequence` on and
+    recompute every hash after it, and the head, so the chain on its own verifies again."""
+    from accesslog.chain import GENESIS_HASH, compute_hash
+
+    events = list(AccessEvent.objects.filter(patient_id=patient_id).order_by("sequence"))
+    prev = GENESIS_HASH
+    for event in events:
+        if event.sequence >= from_sequence:
+            event.purpose = purpose
+            event.prev_hash = prev
+            event.hash = compute_hash(event)
+            raw_sql(
+                "UPDATE accesslog_accessevent SET purpose=%s, prev_hash=%s, hash=%s WHERE id=%s",
+                [event.purpose, event.prev_hash, event.hash, event.pk],
+            )
+        prev = event.hash
+    raw_sql("UPDATE accesslog_accesschainhead SET hash=%s WHERE patient_id=%s", [prev, patient_id])
