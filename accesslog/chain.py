@@ -52,7 +52,9 @@ class UnknownHashVersion(ValueError):
     """An event claims a hash version this code does not know."""
 
 
-def canonical_bytes(event: AccessEvent) -> bytes:
+def canonical_values(event: AccessEvent) -> dict:
+    """The fields the event's hash version covers, as they are hashed (times in UTC, to the
+    microsecond). The proof bundle ships exactly these, so offline verifiers hash what we hash."""
     try:
         fields = CANONICAL_FIELDS[event.hash_version]
     except KeyError:
@@ -63,6 +65,11 @@ def canonical_bytes(event: AccessEvent) -> bytes:
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         values[field] = value
+    return values
+
+
+def canonical_bytes(event: AccessEvent) -> bytes:
+    values = canonical_values(event)
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

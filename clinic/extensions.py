@@ -10,6 +10,8 @@ Each app may have a `navigation.py` module defining any of:
 - `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
+- `handout_items() -> list[dict]`: what the activation handout also hands over in person
+  (`title`, `text`, `value`, optional `qr_svg`: an SVG drawing of `value` made by our own code);
 
 an `outbox.py` module with `EMAIL_BUILDERS = {kind: build(notification)}` for the emails of the
 kinds it writes to the outbox without a recipient account (see `notifications.delivery`), and a

@@ -241,6 +241,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accesslog.tasks.checkpoint_access_log",
         "schedule": float(env.int("ACCESS_LOG_CHECKPOINT_SECONDS", default=300)),
     },
+    "verify-access-log": {"task": "accesslog.tasks.verify_access_log", "schedule": 86400.0},
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,
