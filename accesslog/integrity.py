@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 from django.utils import timezone
@@ -53,15 +53,18 @@ class IntegrityReport:
     checkpoint_number: int | None = None
     signed_sequence: int = 0  # the patient's newest link a checkpoint verified and signed
     verified_from: int = 0  # this check recomputed the links after this sequence
+    alerted: bool = False  # privacy officers and administrators have been told
 
 
 def open_alarms_for(patient_id: int):
     return AccessLogAlarm.objects.filter(
         Q(patient_id=patient_id) | Q(patient__isnull=True), resolved_at__isnull=True
-    ).order_by("detected_at")
+    ).order_by("sequence", "detected_at")  # the log-wide ones (0) first, then the earliest link
 
 
 def verify_patient_log(patient: Patient) -> IntegrityReport:
+    """What the patient's page says. A problem found here that no alarm names yet becomes one
+    now, so privacy officers and administrators are told at once, as the page says."""
     now = timezone.now()
     alarm = open_alarms_for(patient.pk).first()
     if alarm is not None:
@@ -70,8 +73,23 @@ def verify_patient_log(patient: Patient) -> IntegrityReport:
         )
         detail = str(problem) if problem else alarm.reason
         return IntegrityReport(
-            False, now, problem, detail=f"found {alarm.detected_at:%Y-%m-%d %H:%M}: {detail}"
+            False,
+            now,
+            problem,
+            detail=f"found {alarm.detected_at:%Y-%m-%d %H:%M}: {detail}",
+            alerted=True,
         )
+    report = _check_patient_log(patient, now)
+    if not report.intact:
+        if report.problem is not None:
+            raise_alarms([report.problem])
+        else:
+            raise_alarms([], log_wide=[report.detail])
+        report = replace(report, alerted=True)
+    return report
+
+
+def _check_patient_log(patient: Patient, now: dt.datetime) -> IntegrityReport:
     checkpoint = AccessLogCheckpoint.objects.order_by("-number").first()
     trouble = checkpoint_problem(checkpoint)
     if trouble:
@@ -86,9 +104,10 @@ def verify_patient_log(patient: Patient) -> IntegrityReport:
             or checkpoint is None
             or leaf.index >= checkpoint.tree_size
         ):
-            return IntegrityReport(
-                False, now, detail="your entry in the signed checkpoint tree was changed"
+            problem = ChainProblem(
+                patient.pk, leaf.sequence, "its leaf in the signed checkpoint tree was changed"
             )
+            return IntegrityReport(False, now, problem, detail=str(problem))
         after = (leaf.sequence, leaf.head_hash)
         if head is None or head.sequence < leaf.sequence:
             problem = ChainProblem(

@@ -28,6 +28,12 @@ def transparency(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def verify(request: HttpRequest) -> HttpResponse:
+    """A static page: its script checks a bundle the visitor picks, with no network call."""
+    return render(request, "transparency/verify.html")
+
+
+@require_GET
 def latest_checkpoint(request: HttpRequest) -> HttpResponse:
     """The newest signed note as plain text, for witnesses and scripts."""
     checkpoint = AccessLogCheckpoint.objects.order_by("-number").first()

@@ -29,6 +29,17 @@ def drop_triggers(apps, schema_editor):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};")
 
 
+def restore_old_trigger(apps, schema_editor):
+    """Backwards: the old checkpoint table comes back; give it back its trigger (0002 renames it)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    table = "accesslog_accesslogcheckpoint"
+    schema_editor.execute(
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION rapport_refuse_change();"
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accesslog", "0002_tables_renamed_and_hash_version"),
@@ -36,6 +47,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(migrations.RunPython.noop, restore_old_trigger),
         migrations.DeleteModel(name="AccessLogCheckpoint"),
         migrations.CreateModel(
             name="AccessLogCheckpoint",

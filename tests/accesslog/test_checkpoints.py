@@ -247,3 +247,18 @@ def test_verify_access_log_reports_progress_resumes_and_names_the_link(
     # The full run raised an alarm, which the patient's page shows.
     assert not integrity.verify_patient_log(other_patient).intact
     assert integrity.verify_patient_log(patient).intact
+
+
+def test_a_problem_the_page_finds_first_alerts_at_once_and_once(
+    client, patient, patient_user, privacy_officer
+):
+    log_reads(patient, patient_user, 2)
+    checkpoints.create_checkpoint()
+    events = log_reads(patient, patient_user, 1)
+    raw_sql("UPDATE accesslog_accessevent SET purpose='x' WHERE id=%s", [events[0].pk])
+    client.force_login(patient_user)
+    for _ in range(2):
+        page = client.get("/portal/access-log/").content.decode()
+        assert "Our privacy officer has been alerted" in page
+    assert alarms_sent().filter(recipient=privacy_officer).count() == 1
+    assert AccessLogAlarm.objects.get().sequence == 3
