@@ -51,6 +51,12 @@ def access_message(
     return f"{actor_name} looked at {what}{how} {when}."
 
 
+def log_fingerprint(event: AccessEvent) -> str:
+    """A short pointer into the patient's own log (no health data): the entry's number and the
+    start of its hash, to compare with the access log page, the CSV or a proof bundle."""
+    return f"Log entry {event.sequence}, fingerprint {event.hash[:8]}."
+
+
 def notify_patient_of_access(event: AccessEvent) -> Notification | None:
     if event.basis == AccessBasis.SELF:
         return None
@@ -84,7 +90,9 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
                 first=recent.first_event_at,
                 last=event.occurred_at,
                 emergency=emergency,
-            ),
+            )
+            + " "
+            + log_fingerprint(event),
         )
         return recent
 
@@ -98,7 +106,9 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
             first=event.occurred_at,
             last=event.occurred_at,
             emergency=emergency,
-        ),
+        )
+        + " "
+        + log_fingerprint(event),
         link=reverse("portal:access_log"),
         email_due_at=event.occurred_at
         if delivery == Delivery.IMMEDIATE
