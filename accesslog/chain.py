@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from patients.models import Patient, RecordEntry
 
-from .models import CURRENT_HASH_VERSION, AccessChainHead, AccessEvent
+from .models import CURRENT_HASH_VERSION, AccessChainHead, AccessEvent, AccessReader
 
 GENESIS_HASH = "0" * 64
 
@@ -114,9 +114,10 @@ def append_event(
     emergency=None,
     occurred_at: dt.datetime | None = None,
 ) -> AccessEvent:
-    """Append one event to the patient's chain. Three statements under the head's lock (read
-    head, insert event, move head), written in SQL because this runs on every read of a record
-    and the ORM's per-query overhead would dominate it."""
+    """Append one event to the patient's chain. Under the head's lock: read the head, insert the
+    event, note the reader (`AccessReader`, once per name) and move the head; written in SQL
+    because this runs on every read of a record and the ORM's per-query overhead would dominate
+    it."""
     # Microsecond precision survives every database we support, so the hash recomputes exactly.
     occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
     with connection.cursor() as cursor:
@@ -152,17 +153,24 @@ def append_event(
             f"UPDATE {AccessChainHead._meta.db_table} SET sequence = %s, hash = %s "  # noqa: S608
             "WHERE patient_id = %s"
         )
+        note_reader = (
+            f"INSERT INTO {AccessReader._meta.db_table} "  # noqa: S608
+            "(patient_id, actor_id, actor_name) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+        )
+        reader_values = [patient.pk, event.actor_id, event.actor_name]
         head_values = [event.sequence, event.hash, patient.pk]
         if connection.vendor == "postgresql":
-            # One round trip for both writes (a data-modifying CTE).
+            # One round trip for the three writes (data-modifying CTEs).
             cursor.execute(
-                f"WITH event AS ({insert}) {move_head} RETURNING (SELECT id FROM event)",  # noqa: S608
-                values + head_values,
+                f"WITH event AS ({insert}), reader AS ({note_reader}) "  # noqa: S608
+                f"{move_head} RETURNING (SELECT id FROM event)",
+                values + reader_values + head_values,
             )
             event.pk = cursor.fetchone()[0]
         else:
             cursor.execute(insert, values)
             event.pk = cursor.fetchone()[0]
+            cursor.execute(note_reader, reader_values)
             cursor.execute(move_head, head_values)
     event._state.adding = False
     event._state.db = connection.alias

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -114,16 +114,19 @@ def open_checkpoint(checkpoint: AccessLogCheckpoint) -> note.CheckpointBody:
     return body
 
 
-def checkpoint_problem(checkpoint: AccessLogCheckpoint | None) -> str:
+def checkpoint_problem(
+    checkpoint: AccessLogCheckpoint | None, *, signature_checked: bool = False
+) -> str:
     """What is wrong with the newest checkpoint on its own (signature, columns, export), or ""."""
     if checkpoint is None:
-        if exported_numbers():
+        if exported_note(1) is not None:
             return "the checkpoint export holds checkpoints the database does not (removed)"
         return ""
-    try:
-        open_checkpoint(checkpoint)
-    except note.NoteError as error:
-        return f"checkpoint {checkpoint.number}: {error}"
+    if not signature_checked:
+        try:
+            open_checkpoint(checkpoint)
+        except note.NoteError as error:
+            return f"checkpoint {checkpoint.number}: {error}"
     exported = exported_note(checkpoint.number)
     if exported is not None and exported != checkpoint.note:
         return f"checkpoint {checkpoint.number} differs from its exported copy"
@@ -203,10 +206,23 @@ def _stored_leaves() -> tuple[list[bytes], dict[int, CheckpointLeaf], str]:
     return hashes, newest, ""
 
 
+CHECKPOINT_LOCK = 0x52415050  # "RAPP": one checkpoint at a time
+
+
+def _lock_checkpoints() -> None:
+    """One checkpoint job at a time. The application's role may not UPDATE checkpoints, so it
+    cannot SELECT ... FOR UPDATE them: PostgreSQL gets a transaction-scoped advisory lock (SQLite
+    serialises writers anyway; the unique number refuses a duplicate in any case)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHECKPOINT_LOCK])
+
+
 @transaction.atomic
 def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
     now = now or timezone.now()
-    previous = AccessLogCheckpoint.objects.select_for_update().order_by("-number").first()
+    _lock_checkpoints()
+    previous = AccessLogCheckpoint.objects.order_by("-number").first()
     hashes, newest, refused = _stored_leaves()
     if not refused:
         refused = checkpoint_problem(previous)

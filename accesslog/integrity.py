@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from django.db.models import Q
 from django.utils import timezone
@@ -33,7 +34,7 @@ from .checkpoints import (
     open_checkpoint,
     raise_alarms,
 )
-from .keys import pseudonym, public_key_b64, signing_key  # noqa: F401  (re-exported)
+from .keys import pseudonym, public_key_b64, signing_key, trusted_keys  # noqa: F401
 from .models import (
     AccessChainHead,
     AccessEvent,
@@ -89,37 +90,108 @@ def verify_patient_log(patient: Patient) -> IntegrityReport:
     return report
 
 
+@lru_cache(maxsize=32)
+def _note_problem(
+    number: int,
+    tree_size: int,
+    root_hash: str,
+    previous_hash: str,
+    key_id: str,
+    note_text: str,
+    keys: tuple[bytes, ...],
+) -> str:
+    """Checking a signature once per process and checkpoint is enough: checkpoints are
+    append-only, and the cache key is everything the check reads, so a changed row is new."""
+    del keys  # part of the cache key only: a rotation re-checks
+    checkpoint = AccessLogCheckpoint(
+        number=number,
+        tree_size=tree_size,
+        root_hash=root_hash,
+        previous_hash=previous_hash,
+        key_id=key_id,
+        note=note_text,
+    )
+    try:
+        open_checkpoint(checkpoint)
+    except note.NoteError as error:
+        return f"checkpoint {number}: {error}"
+    return ""
+
+
+def newest_checkpoint_problem(checkpoint: AccessLogCheckpoint | None) -> str:
+    """`checkpoint_problem` for page views: the signature is checked once per process."""
+    if checkpoint is not None:
+        trouble = _note_problem(
+            checkpoint.number,
+            checkpoint.tree_size,
+            checkpoint.root_hash,
+            checkpoint.previous_hash,
+            checkpoint.key_id,
+            checkpoint.note,
+            tuple(key.public_raw for key in trusted_keys()),
+        )
+        if trouble:
+            return trouble
+    return checkpoint_problem(checkpoint, signature_checked=checkpoint is not None)
+
+
+def signed_leaf_problem(
+    patient_id: int, head: tuple[int, str] | None, checkpoint: AccessLogCheckpoint | None
+) -> tuple[CheckpointLeaf | None, ChainProblem | None]:
+    """The patient's newest signed leaf against their chain: the leaf is what its fields say, in
+    the newest tree, names this patient, and the chain still holds the link it signed."""
+    leaf = CheckpointLeaf.objects.latest_for(patient_id) if checkpoint is not None else None
+    if leaf is None:
+        return None, None
+    if (
+        leaf.leaf_hash != leaf_hash_hex(leaf.pseudonym, leaf.sequence, leaf.head_hash)
+        or leaf.pseudonym != pseudonym(patient_id)
+        or leaf.index >= checkpoint.tree_size
+    ):
+        return leaf, ChainProblem(
+            patient_id, leaf.sequence, "its leaf in the signed checkpoint tree was changed"
+        )
+    if head is None or head[0] < leaf.sequence:
+        return leaf, ChainProblem(
+            patient_id,
+            (head[0] + 1) if head else 1,
+            f"the signed checkpoint holds link {leaf.sequence}, the log now ends before it "
+            "(log truncated)",
+        )
+    return leaf, None
+
+
+def signed_link_problem(patient_id: int, leaf: CheckpointLeaf) -> ChainProblem | None:
+    stored = (
+        AccessEvent.objects.filter(patient_id=patient_id, sequence=leaf.sequence)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    if stored is None:
+        return ChainProblem(
+            patient_id,
+            leaf.sequence,
+            "it was in the signed checkpoint but is missing (log truncated)",
+        )
+    if stored != leaf.head_hash:
+        return ChainProblem(
+            patient_id, leaf.sequence, "it differs from the signed checkpoint (log rewritten)"
+        )
+    return None
+
+
 def _check_patient_log(patient: Patient, now: dt.datetime) -> IntegrityReport:
     checkpoint = AccessLogCheckpoint.objects.order_by("-number").first()
-    trouble = checkpoint_problem(checkpoint)
+    trouble = newest_checkpoint_problem(checkpoint)
     if trouble:
         return IntegrityReport(False, now, detail=trouble)
-    leaf = CheckpointLeaf.objects.latest_for(patient.pk) if checkpoint is not None else None
-    after = (0, GENESIS_HASH)
-    head = AccessChainHead.objects.filter(patient_id=patient.pk).first()
-    if leaf is not None:
-        if (
-            leaf.leaf_hash != leaf_hash_hex(leaf.pseudonym, leaf.sequence, leaf.head_hash)
-            or leaf.pseudonym != pseudonym(patient.pk)
-            or checkpoint is None
-            or leaf.index >= checkpoint.tree_size
-        ):
-            problem = ChainProblem(
-                patient.pk, leaf.sequence, "its leaf in the signed checkpoint tree was changed"
-            )
-            return IntegrityReport(False, now, problem, detail=str(problem))
-        after = (leaf.sequence, leaf.head_hash)
-        if head is None or head.sequence < leaf.sequence:
-            problem = ChainProblem(
-                patient.pk,
-                (head.sequence + 1) if head else 1,
-                f"the signed checkpoint holds link {leaf.sequence}, the log now ends before it "
-                "(log truncated)",
-            )
-            return IntegrityReport(False, now, problem, detail=str(problem))
-    problem = verify_chain(
-        patient.pk, after=after, head=(head.sequence, head.hash) if head else None
-    )
+    head_row = AccessChainHead.objects.filter(patient_id=patient.pk).first()
+    head = (head_row.sequence, head_row.hash) if head_row else None
+    leaf, problem = signed_leaf_problem(patient.pk, head, checkpoint)
+    if problem is not None:
+        return IntegrityReport(False, now, problem, detail=str(problem))
+    after = (leaf.sequence, leaf.head_hash) if leaf else (0, GENESIS_HASH)
+    problem = verify_chain(patient.pk, after=after, head=head)
     return IntegrityReport(
         problem is None,
         now,

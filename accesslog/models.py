@@ -59,6 +59,9 @@ class AccessEvent(models.Model):
     """One read of record content. Append-only and hash-chained per patient: `hash` is SHA-256
     over the canonical fields of its `hash_version` and `prev_hash` (see `accesslog.chain`)."""
 
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
     # Three foreign keys skip their own index: (patient, sequence), (patient, -occurred_at) and
     # (patient, actor, -occurred_at) already serve every lookup, and each index costs every append.
     patient = models.ForeignKey(
@@ -133,7 +136,11 @@ class AccessEvent(models.Model):
 
 class AccessChainHead(models.Model):
     """The newest link of a patient's chain. Appending locks this row, so concurrent writers
-    take turns and the chain never forks."""
+    take turns and the chain never forks. On PostgreSQL a trigger lets it move only forward, to
+    an event that is there (migration 0005)."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role): no DELETE.
+    app_role_privileges = ("SELECT", "INSERT", "UPDATE")
 
     patient = models.OneToOneField(
         Patient, primary_key=True, on_delete=models.PROTECT, related_name="access_chain_head"
@@ -145,12 +152,65 @@ class AccessChainHead(models.Model):
         return f"Chain head of patient {self.patient_id}"
 
 
+class AccessReader(models.Model):
+    """Someone who has read a patient's record at least once, under the name the log gave them.
+    Written by `accesslog.chain.append_event` in the event's own transaction, so the log page's
+    "Person" choices come from this small table instead of a scan of the whole chain."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="access_readers", db_index=False
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    actor_name = models.CharField(max_length=150)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "actor", "actor_name"], name="one_reader_row_per_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} read patient {self.patient_id}"
+
+
+class AccessChainVerification(models.Model):
+    """How far a patient's chain has been verified link by link: the log page re-hashes only
+    the links after this mark (see `accesslog.verified`). A broken link is kept here, so the page
+    keeps saying so without re-hashing, and the mark never moves past it."""
+
+    patient = models.OneToOneField(
+        Patient, primary_key=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+    verified_at = models.DateTimeField()
+    broken_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    broken_reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Chain of patient {self.patient_id} verified to {self.sequence}"
+
+
 class AccessLogCheckpoint(models.Model):
     """A signed tree head of the transparency log (see `accesslog.checkpoints`): a C2SP
     tlog-checkpoint over every leaf appended so far, chained to the checkpoint before it.
     Someone with write access to the database can rewrite chains, leaves and rows here, but not
     sign; verification trusts only the configured public keys, never a key stored beside the data.
     The columns repeat what the signed note says, for queries; verification reads the note."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
 
     number = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
@@ -191,6 +251,9 @@ class CheckpointLeaf(models.Model):
     A checkpoint appends a leaf for every chain that moved since the one before, so the tree
     only grows, and a patient's newest leaf is their newest signed head."""
 
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
     index = models.PositiveBigIntegerField(unique=True)
     checkpoint = models.ForeignKey(
         AccessLogCheckpoint, on_delete=models.PROTECT, related_name="leaves", to_field="number"
@@ -227,6 +290,9 @@ class AccessLogAlarm(models.Model):
     """A chain that failed verification: a checkpoint refused to sign over it and the privacy
     officers and administrators were alerted. The patient's page shows it until it is resolved
     (by a person, in the admin, after investigation)."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role): no DELETE.
+    app_role_privileges = ("SELECT", "INSERT", "UPDATE")
 
     patient = models.ForeignKey(
         Patient,

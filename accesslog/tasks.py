@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import checkpoints, integrity
+from . import checkpoints, integrity, verified
 
 
 @shared_task(acks_late=True)
@@ -19,3 +19,10 @@ def verify_access_log() -> int:
     """Beat, daily: recompute every chain from its first event and check every checkpoint, so an
     edit older than the last checkpoint (which checkpoints do not recompute) raises an alarm."""
     return len(integrity.verify_log().problems)
+
+
+@shared_task(acks_late=True)
+def verify_new_access_events() -> int:
+    """Beat, every five minutes: verify the links written since each chain's stored mark, so the
+    log page never has many to re-hash. Returns how many chains have a broken link."""
+    return len(verified.verify_new_events())

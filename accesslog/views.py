@@ -1,24 +1,33 @@
 """The patient's access log: who looked, when, why and on what basis; filters, CSV, and whether
-the log verified just now."""
+the log verifies. Its cost does not grow with the patient's history: keyset pages by sequence,
+the count from the chain head, the people from `AccessReader`, verification from the stored
+mark (`accesslog.verified`), and the CSV streamed."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 
 from django import forms
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from clinic.decorators import patient_required
 from clinic.forms import DateField, start_of_day
-from patients.models import ChecklistItem
+from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
 
-from .integrity import verify_patient_log
-from .models import AccessEvent
+from .models import (
+    AccessAction,
+    AccessBasis,
+    AccessChainHead,
+    AccessEvent,
+    AccessReader,
+    AccessTarget,
+)
+from .verified import log_status
 
 
 class AccessLogFilterForm(forms.Form):
@@ -41,71 +50,169 @@ class AccessLogFilterForm(forms.Form):
         return cleaned
 
 
-def _filtered_events(request: HttpRequest):
-    patient = request.patient
-    events = AccessEvent.objects.for_patient(patient)
-    people = list(events.order_by("actor_name").values_list("actor_id", "actor_name").distinct())
-    form = AccessLogFilterForm(request.GET or None, people=people)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["person"]:
-            events = events.filter(actor_id=data["person"])
-        if data["date_from"]:
-            events = events.filter(occurred_at__gte=start_of_day(data["date_from"]))
-        if data["date_to"]:
-            events = events.filter(
-                occurred_at__lt=start_of_day(data["date_to"] + dt.timedelta(days=1))
-            )
-    return form, events.with_people().order_by("-sequence")
+PAGE_SIZE = 25
+CSV_BATCH = 1000
+CSV_COLUMNS = [
+    "sequence",
+    "when",
+    "who",
+    "role",
+    "action",
+    "what",
+    "category",
+    "purpose",
+    "basis",
+    "hash",
+]
+
+
+def _sequence_param(value: str | None) -> int | None:
+    """A page boundary from the query string, or None for anything that is not one."""
+    if value is None or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
+def _filtered(form: AccessLogFilterForm, events):
+    if not form.is_valid():
+        return events, False
+    data = form.cleaned_data
+    if data["person"]:
+        events = events.filter(actor_id=data["person"])
+    if data["date_from"]:
+        events = events.filter(occurred_at__gte=start_of_day(data["date_from"]))
+    if data["date_to"]:
+        events = events.filter(occurred_at__lt=start_of_day(data["date_to"] + dt.timedelta(days=1)))
+    return events, any(data[name] for name in ("person", "date_from", "date_to"))
+
+
+def _query(request: HttpRequest, **boundary: int) -> str:
+    """The current filters plus one page boundary, as a query string."""
+    params = request.GET.copy()
+    for name in ("page", "before", "after", "format"):
+        params.pop(name, None)
+    for name, value in boundary.items():
+        params[name] = str(value)
+    return params.urlencode()
+
+
+def _page(request: HttpRequest, events) -> dict:
+    """One page of events, newest first, by sequence (keyset): no OFFSET, no COUNT."""
+    events = events.order_by()
+    after = _sequence_param(request.GET.get("after"))
+    before = None if after is not None else _sequence_param(request.GET.get("before"))
+    rows: list[AccessEvent] = []
+    if after is not None:
+        rows = list(
+            events.with_people().filter(sequence__gt=after).order_by("sequence")[: PAGE_SIZE + 1]
+        )
+        if len(rows) <= PAGE_SIZE:  # nothing newer beyond this page: show the newest page
+            after, rows = None, []
+        else:
+            rows = rows[:PAGE_SIZE][::-1]
+            has_newer, has_older = True, events.filter(sequence__lte=after).exists()
+    if after is None:
+        newest = events.with_people().order_by("-sequence")
+        if before is not None:
+            newest = newest.filter(sequence__lt=before)
+        rows = list(newest[: PAGE_SIZE + 1])
+        has_older = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_newer = before is not None and events.filter(sequence__gte=before).exists()
+    return {
+        "events": rows,
+        "newest_query": _query(request) if has_newer else None,
+        "newer_query": _query(request, after=rows[0].sequence) if has_newer and rows else None,
+        "older_query": _query(request, before=rows[-1].sequence) if has_older else None,
+    }
 
 
 @patient_required
 def access_log(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.ACCESS_LOG)
-    form, events = _filtered_events(request)
+    patient = request.patient
+    # "Who looked" comes from the small readers table, the count from the head: neither grows
+    # with the length of the chain.
+    people = list(
+        AccessReader.objects.filter(patient=patient)
+        .order_by("actor_name", "actor_id")
+        .values_list("actor_id", "actor_name")
+    )
+    form = AccessLogFilterForm(request.GET or None, people=people)
+    events, filtered = _filtered(form, AccessEvent.objects.for_patient(patient))
     if request.GET.get("format") == "csv":
-        return _csv(request, events)
-    page = Paginator(events, 25).get_page(request.GET.get("page"))
+        return _csv(events)
+    head = AccessChainHead.objects.filter(patient=patient).values_list("sequence", "hash").first()
     return render(
         request,
         "accesslog/portal_access_log.html",
-        {"form": form, "page": page, "integrity": verify_patient_log(request.patient)},
+        {
+            "form": form,
+            "filtered": filtered,
+            "total": head[0] if head else 0,
+            "integrity": log_status(patient.pk, head),
+            "csv_query": _query(request, format="csv"),
+            **_page(request, events),
+        },
     )
 
 
-def _csv(request: HttpRequest, events) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+_CSV_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_name",
+    "actor_role",
+    "action",
+    "target",
+    "category",
+    "purpose",
+    "basis",
+    "hash",
+)
+_ACTIONS = dict(AccessAction.choices)
+_TARGETS = dict(AccessTarget.choices)
+_CATEGORIES = dict(RecordCategory.choices)
+_BASES = dict(AccessBasis.choices)
+
+
+def _csv_lines(events):
+    """The CSV, one chunk per batch of events: plain tuples, no model instances."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    events = events.order_by("-sequence").values_list(*_CSV_FIELDS)
+    before = None
+    while True:
+        batch = events if before is None else events.filter(sequence__lt=before)
+        rows = list(batch[:CSV_BATCH])
+        for sequence, at, name, role, action, target, category, purpose, basis, digest in rows:
+            writer.writerow(
+                [
+                    sequence,
+                    timezone.localtime(at).isoformat(timespec="seconds"),
+                    _csv_safe(name),
+                    role,
+                    _ACTIONS.get(action, action),
+                    _TARGETS.get(target, target),
+                    _CATEGORIES.get(category, category),
+                    _csv_safe(purpose),
+                    _BASES.get(basis, basis),
+                    digest,
+                ]
+            )
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if len(rows) < CSV_BATCH:
+            return
+        before = rows[-1][0]
+
+
+def _csv(events) -> StreamingHttpResponse:
+    """Streamed a thousand events at a time (keyset by sequence): memory stays flat however long
+    the log is."""
+    response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "sequence",
-            "when",
-            "who",
-            "role",
-            "action",
-            "what",
-            "category",
-            "purpose",
-            "basis",
-            "hash",
-        ]
-    )
-    for event in events.iterator(chunk_size=1000):
-        writer.writerow(
-            [
-                event.sequence,
-                timezone.localtime(event.occurred_at).isoformat(timespec="seconds"),
-                _csv_safe(event.actor_name),
-                event.actor_role,
-                event.get_action_display(),
-                event.get_target_display(),
-                event.get_category_display() if event.category else "",
-                _csv_safe(event.purpose),
-                event.get_basis_display(),
-                event.hash,
-            ]
-        )
     return response
 
 

@@ -9,7 +9,8 @@ Figures, compared with the targets in DESIGN.md:
    consented record view (consent check + audit append) against a bare view of the same row.
 
 Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run); run some parts only with e.g.
-BENCH_ONLY=appends,pages. Results are printed and written to bench/results/latest.md.
+BENCH_ONLY=appends,pages (parts: appends, delivery, pages, access_log). Results are printed and
+written to bench/results/latest.md.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ from accesslog.models import (  # noqa: E402
     AccessBasis,
     AccessChainHead,
     AccessEvent,
+    AccessReader,
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
+from bench import access_log  # noqa: E402  (sets Django up too)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.access import ReaderKind, Standing  # noqa: E402
@@ -214,6 +217,10 @@ def bulk_history(patients: list[Patient], physician: User) -> None:
             batch = []
     AccessEvent.objects.bulk_create(batch, batch_size=10_000)
     AccessChainHead.objects.bulk_create(heads, batch_size=10_000)
+    AccessReader.objects.bulk_create(
+        [AccessReader(patient=p, actor=physician, actor_name="Dr B. Bench") for p in patients],
+        batch_size=10_000,
+    )
 
 
 # --- 1. appends ---------------------------------------------------------------------------------
@@ -484,9 +491,8 @@ def main() -> None:
     world = build_world()
     with timed(f"writing {PATIENTS * EVENTS_PER_PATIENT:,} chained access events"):
         bulk_history(world["patients"], world["physician"])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages").split(",")
+    access_log.analyze()
+    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,access_log").split(",")
     if "appends" in only:
         print("1. Audit appends", flush=True)
         bench_appends(world)
@@ -496,6 +502,9 @@ def main() -> None:
     if "pages" in only:
         print("3. Pages", flush=True)
         bench_pages(world)
+    if "access_log" in only:
+        print("4. One heavily read patient's access log (bench/access_log.py)", flush=True)
+        access_log.run(report)
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -7,6 +7,8 @@ Each app may have a `navigation.py` module defining any of:
 - `portal_steps(patient) -> list[dict]`: first steps on the patient's home (`label`, `url`, `done`);
 - `portal_notices(patient) -> list[dict]`: what the patient must see first on their home page
   (`title`, `text`, `url`, `link_text`);
+- `portal_sections(patient) -> list[dict]`: sections of links on the patient's home page
+  (`title`, `text`, `links`: list of `label`, `url`, optional `hint`);
 - `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
@@ -34,6 +36,7 @@ FEATURE_APPS = (
     "accesslog",
     "consent",
     "records",
+    "exports",
     "education",
     "feedback",
 )

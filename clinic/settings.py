@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accesslog",
     "consent",
     "records",
+    "exports",
     "education",
     "feedback",
 ]
@@ -125,6 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# PostgreSQL: the owner of the tables, e.g. postgres://rapport_owner:pw@host:5432/rapport.
+# `manage.py migrate` connects with it and then grants the application's role (DATABASE_URL's
+# user) only what it may do (clinic/db.py). Unset: migrations run as DATABASE_URL's user.
+DATABASE_OWNER = env.db_url("DATABASE_OWNER_URL") if env.str("DATABASE_OWNER_URL", "") else None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
@@ -242,6 +248,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(env.int("ACCESS_LOG_CHECKPOINT_SECONDS", default=300)),
     },
     "verify-access-log": {"task": "accesslog.tasks.verify_access_log", "schedule": 86400.0},
+    "verify-new-access-events": {
+        "task": "accesslog.tasks.verify_new_access_events",
+        "schedule": 300.0,
+    },
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,

@@ -27,6 +27,7 @@ portal_patterns = [
     path("", include("consent.portal_urls")),
     path("", include("accesslog.portal_urls")),
     path("", include("notifications.portal_urls")),
+    path("", include("exports.portal_urls")),
     path("education/", include("education.portal_urls")),
     path("feedback/", include("feedback.portal_urls")),
 ]

@@ -225,6 +225,17 @@ def read_entry(
     return standing, entry
 
 
+def read_export(reader: Reader, patient_id: int, *, action: str = AccessAction.EXPORT) -> Standing:
+    """The whole record, to take away (the FHIR download, or the printable summary with
+    `action=VIEW`): only the patient themself, never anyone reading on a grant or an emergency
+    access. Logged as one read of the full record export."""
+    standing = standing_of(reader, patient_id)
+    if standing.kind != ReaderKind.PATIENT:
+        raise Http404("No such export.")
+    _log(reader, standing, action=action, target=AccessTarget.EXPORT)
+    return standing
+
+
 # --- consent's own objects, named by id in URLs: load and authorise, 404 for outsiders ---------
 
 

@@ -19,6 +19,11 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for notices_for in collect("navigation", "portal_notices")
         for notice in notices_for(patient)
     ]
+    sections = [
+        section
+        for sections_for in collect("navigation", "portal_sections")
+        for section in sections_for(patient)
+    ]
     return render(
         request,
         "patients/portal_home.html",
@@ -27,5 +32,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "mfa_enabled": is_mfa_enabled(request.user),
             "portal_steps": steps,
             "portal_notices": notices,
+            "portal_sections": sections,
         },
     )

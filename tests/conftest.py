@@ -3,11 +3,56 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
+from django.core.management.commands import flush
+from django.db import connections
 
 from clinic.models import Role
 from tests.factories import PatientUserFactory, SiteFactory, StaffFactory
+from tests.support.database import as_table_owner
 from tests.support.record import author, record  # noqa: F401 (fixtures for every module)
 from tests.support.redis import RedisServer
+
+# --- PostgreSQL: the suite runs as the application's role (tests/support/database.py) -----------
+
+_assumed_roles: dict[str, str] = {}
+
+
+def _step_back_to_owner() -> None:
+    for connection in connections.all():
+        options = connection.settings_dict.get("OPTIONS") or {}
+        if connection.vendor == "postgresql" and options.get("assume_role"):
+            _assumed_roles[connection.alias] = options.pop("assume_role")
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner..."""
+    _step_back_to_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...then the application's role is granted its privileges and the tests run as it."""
+    if not _assumed_roles:
+        yield
+        return
+    for alias, role in _assumed_roles.items():
+        connections[alias].settings_dict["OPTIONS"]["assume_role"] = role
+        connections[alias].close()
+    with django_db_blocker.unblock():
+        call_command("grant_app_role", verbosity=0)
+    original_flush = flush.Command.handle
+
+    def flush_as_owner(self, **options):  # transactional tests are flushed with TRUNCATE
+        with as_table_owner(options.get("database", "default")):
+            return original_flush(self, **options)
+
+    flush.Command.handle = flush_as_owner
+    yield
+    flush.Command.handle = original_flush
+    _step_back_to_owner()  # the owner drops the test database
 
 
 @pytest.fixture

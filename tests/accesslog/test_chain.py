@@ -9,6 +9,7 @@ from django.db import connection
 from accesslog.chain import GENESIS_HASH, compute_hash, verify_chain
 from accesslog.models import AccessChainHead, AccessEvent
 from tests.support.access_log import log_reads, raw_sql
+from tests.support.database import as_table_owner
 
 
 def test_events_form_one_linear_chain_per_patient(patient, other_patient, patient_user):
@@ -104,9 +105,11 @@ def test_postgresql_trigger_refuses_update_and_delete(patient, patient_user):
         "UPDATE accesslog_accessevent SET purpose = 'x' WHERE id = %s",
         "DELETE FROM accesslog_accessevent WHERE id = %s",
     ]:
+        # Even the owner (who, unlike the application's role, holds UPDATE and DELETE).
         with (
             pytest.raises(DatabaseError, match="append-only"),
             transaction.atomic(),
+            as_table_owner(),
             connection.cursor() as cursor,
         ):
             cursor.execute(sql, [event.pk])

@@ -181,12 +181,15 @@ def test_the_untouched_log_verifies_everywhere(signed_log, patient):
 def test_every_tampering_is_caught_and_named(case, signed_log, patient, client, patient_user):
     case.tamper(patient)
 
-    # 1. The patient's page, at its flat cost.
+    # 1. The patient's page, at its flat cost, before any full verification has run.
+    client.force_login(patient_user)
     if case.page_alone:
         report = integrity.verify_patient_log(patient)
         assert not report.intact, report
         if case.link is not None:
             assert report.problem.sequence == case.newest_leaf_link, report
+        page = client.get("/portal/access-log/").content.decode()
+        assert "Warning: your access log failed its integrity check" in page
 
     # 2. The full verification names the link, and raises the alarm the page then shows.
     report = integrity.verify_log()
@@ -195,7 +198,6 @@ def test_every_tampering_is_caught_and_named(case, signed_log, patient, client, 
         assert [(p.patient_id, p.sequence) for p in report.chain_problems][:1] == [
             (patient.pk, case.link)
         ]
-    client.force_login(patient_user)
     page = client.get("/portal/access-log/").content.decode()
     assert "Warning: your access log failed its integrity check" in page
     if case.link is not None:

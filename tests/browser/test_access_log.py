@@ -51,7 +51,9 @@ def test_patient_reads_filters_and_reports_a_look(page, live_server):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Access log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Who looked at your record")
-    expect(page.get_by_role("status")).to_contain_text("Your log is intact (verified just now")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Your log is intact: every look up to the newest has been verified"
+    )
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("Dr M. Chen")

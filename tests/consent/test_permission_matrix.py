@@ -311,6 +311,29 @@ def test_portal_new_sharing_form(viewer, case):
         assert_denied(response, 403)
 
 
+def test_portal_fhir_export(viewer, case):
+    """The patient's own data only: never Maria's for anyone but Maria, whatever they share."""
+    response = viewer.get("/portal/export/fhir/")
+    if case.kind in ("self", "other patient"):
+        assert response.status_code == 200
+        page = b"".join(response.streaming_content).decode()
+        assert_shows_only(page, ALL_KEYS if case.kind == "self" else frozenset())
+        assert (THOMAS_TITLE in page) == (case.kind == "other patient")
+    else:
+        assert_denied(response, 403)
+
+
+def test_portal_export_summary(viewer, case):
+    response = viewer.get("/portal/export/summary/")
+    if case.kind in ("self", "other patient"):
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert_shows_only(page, ALL_KEYS if case.kind == "self" else frozenset())
+        assert (THOMAS_TITLE in page) == (case.kind == "other patient")
+    else:
+        assert_denied(response, 403)
+
+
 # --- the staff area -----------------------------------------------------------------------------
 
 
@@ -481,6 +504,8 @@ MATRIX_URL_NAMES = {
     "portal:sharing_new",
     "portal:record_entry",
     "portal:record_document",
+    "portal:export_fhir",
+    "portal:export_summary",
     "staff:patient_record",
     "staff:patient_entry",
     "staff:patient_document",

@@ -136,6 +136,8 @@ def test_every_view_showing_record_content_logs_exactly_one_event(
         "patient_record",
         "patient_entry",
         "patient_document",
+        "fhir_export",
+        "export_summary",
     } <= content_views
 
 
@@ -149,6 +151,8 @@ def test_marked_views_are_exactly_the_content_views():
         "patient_entry",
         "patient_document",
         "sharing_new",
+        "fhir_export",
+        "export_summary",
     }
 
 

@@ -8,11 +8,13 @@ from accesslog.chain import append_event
 from accesslog.models import (
     AccessAction,
     AccessBasis,
+    AccessChainHead,
     AccessEvent,
     AccessLogCheckpoint,
     AccessTarget,
     CheckpointLeaf,
 )
+from tests.support.database import as_table_owner
 
 
 def log_reads(patient, actor, count: int) -> list[AccessEvent]:
@@ -31,21 +33,23 @@ def log_reads(patient, actor, count: int) -> list[AccessEvent]:
 
 def raw_sql(sql: str, params: list) -> None:
     """Tamper the way someone with owner rights on the database would: bypassing the ORM's guards
-    and, on PostgreSQL, switching the append-only triggers off for the statement."""
+    and, on PostgreSQL, switching the log's triggers (append-only, head forward-only) off for the
+    statement."""
     tables = [
         AccessEvent._meta.db_table,
         AccessLogCheckpoint._meta.db_table,
         CheckpointLeaf._meta.db_table,
+        AccessChainHead._meta.db_table,
     ]
-    with connection.cursor() as cursor:
+    with as_table_owner(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks block ALTER
             for table in tables:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             for table in tables:
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
 def rewrite_chain(patient_id: int, *, purpose: str, from_sequence: int = 1) -> None:

@@ -42,7 +42,7 @@ def restore_old_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accesslog", "0002_tables_renamed_and_hash_version"),
+        ("accesslog", "0005_chain_head_moves_forward_only"),
         ("patients", "0008_portal_steps"),
     ]
 
