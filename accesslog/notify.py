@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -57,47 +58,77 @@ def log_fingerprint(event: AccessEvent) -> str:
     return f"Log entry {event.sequence}, fingerprint {event.hash[:8]}."
 
 
-def notify_patient_of_access(event: AccessEvent) -> Notification | None:
+def _coalesce_into_recent(event: AccessEvent) -> tuple[int, int, dt.datetime, bool] | None:
+    """Count `event` in the patient's newest notification about this actor's reads within the
+    window, if there is one: (its id, the new count, its first read, whether an earlier read
+    it stands for was under emergency access); None if there is none to add to.
+
+    One statement: the UPDATE finds, locks and counts the row, and its RETURNING asks the log
+    about earlier emergency reads. Concurrent reads of one patient's record are already
+    serialised by the chain head's lock, taken by the append in the same transaction."""
+    notifications = Notification._meta.db_table
+    events = AccessEvent._meta.db_table
+    sql = (
+        f"UPDATE {notifications} SET event_count = event_count + 1, last_event_at = %s, "  # noqa: S608
+        "read_at = NULL "
+        f"WHERE id = (SELECT id FROM {notifications} WHERE recipient_id = %s AND kind = %s "
+        "AND actor_id = %s AND last_event_at >= %s ORDER BY last_event_at DESC, id DESC LIMIT 1) "
+        "RETURNING id, event_count, first_event_at, "
+        f"EXISTS (SELECT 1 FROM {events} WHERE patient_id = %s AND actor_id = %s AND basis = %s "
+        f"AND occurred_at >= {notifications}.first_event_at)"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                adapt(event.occurred_at),
+                event.patient.user_id,
+                NotificationKind.RECORD_ACCESS,
+                event.actor_id,
+                adapt(event.occurred_at - COALESCE_WINDOW),
+                event.patient_id,
+                event.actor_id,
+                AccessBasis.EMERGENCY,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    first_event_at = row[2]
+    if isinstance(first_event_at, str):  # SQLite hands back text from a raw cursor
+        first_event_at = dt.datetime.fromisoformat(first_event_at)
+    if timezone.is_naive(first_event_at):
+        first_event_at = timezone.make_aware(first_event_at, dt.UTC)
+    return row[0], row[1], first_event_at, bool(row[3])
+
+
+def notify_patient_of_access(event: AccessEvent) -> int | None:
+    """Tell the patient about a read (a new notification, or one more read counted in a recent
+    one); the notification's id, or None when nobody is told."""
     if event.basis == AccessBasis.SELF:
         return None
     patient = event.patient
     if not patient.user_id:
         return None
     emergency = event.basis == AccessBasis.EMERGENCY
-    recent = outbox.latest_to_coalesce(
-        recipient_id=patient.user_id,
-        kind=NotificationKind.RECORD_ACCESS,
-        actor_id=event.actor_id,
-        since=event.occurred_at - COALESCE_WINDOW,
-    )
-    if recent is not None:
+    coalesced = _coalesce_into_recent(event)
+    if coalesced is not None:
+        notification, count, first_event_at, emergency_before = coalesced
         # Say "under emergency access" if any read this notification stands for was one.
-        emergency = (
-            emergency
-            or AccessEvent.objects.filter(
-                patient_id=patient.pk,
-                actor_id=event.actor_id,
-                basis=AccessBasis.EMERGENCY,
-                occurred_at__gte=recent.first_event_at,
-            ).exists()
+        message = access_message(
+            actor_name=event.actor_name,
+            count=count,
+            first=first_event_at,
+            last=event.occurred_at,
+            emergency=emergency or emergency_before,
         )
-        outbox.coalesce(
-            recent,
-            event_at=event.occurred_at,
-            message=access_message(
-                actor_name=event.actor_name,
-                count=recent.event_count + 1,
-                first=recent.first_event_at,
-                last=event.occurred_at,
-                emergency=emergency,
-            )
-            + " "
-            + log_fingerprint(event),
-        )
-        return recent
+        message += " " + log_fingerprint(event)
+        Notification.objects.filter(pk=notification).update(message=message)
+        return notification
 
     delivery = Delivery.IMMEDIATE if emergency else outbox.record_access_delivery(patient.user)
-    return outbox.notify(
+    notification = outbox.notify(
         recipient_id=patient.user_id,
         kind=NotificationKind.RECORD_ACCESS,
         message=access_message(
@@ -117,3 +148,4 @@ def notify_patient_of_access(event: AccessEvent) -> Notification | None:
         actor=event.actor,
         event_at=event.occurred_at,
     )
+    return notification.pk

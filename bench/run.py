@@ -5,12 +5,18 @@ Figures, compared with the targets in DESIGN.md:
    case: they all wait for the same head); eight writers on eight patients;
 2. 10,000 access events -> every notification email delivered by one real Celery worker, with
    Redis restarted half-way through the run (nothing may be lost);
-3. with 10k patients, 100k record entries and 1M access events: the access-log page p50, and a
-   consented record view (consent check + audit append) against a bare view of the same row.
+3. with 10k patients, 100k record entries and 1M access events: the access-log page p50
+   (in-process);
+4. pages over HTTP (`bench/pages.py`): the portal and a bare one-file Django app that reads one
+   row (`bench/bare.py`), each served by gunicorn with two workers, interleaved rounds in the same
+   run: requests per second, p50, p99 and the ratio to the bare view for each case in
+   `page_cases` (a list: add a case there).
 
-Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run); run some parts only with e.g.
-BENCH_ONLY=appends,pages (parts: appends, delivery, pages, access_log). Results are printed and
-written to bench/results/latest.md.
+Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run, 0.01 for a smoke run); run some
+parts only with e.g. BENCH_ONLY=appends,pages,http (parts: appends, delivery, pages, http,
+access_log). Parts 1-3 and 5 need PostgreSQL (`make bench`); the HTTP part also runs on SQLite
+(`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are printed and written to
+bench/results/latest.md (BENCH_RESULTS to write elsewhere).
 """
 
 from __future__ import annotations
@@ -30,11 +36,11 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group, Permission  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.shortcuts import render  # noqa: E402
-from django.test import Client, RequestFactory  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accesslog.chain import GENESIS_HASH, append_event, compute_hash, verify_chain  # noqa: E402
@@ -47,10 +53,9 @@ from accesslog.models import (  # noqa: E402
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
-from bench import access_log  # noqa: E402  (sets Django up too)
+from bench import access_log, pages  # noqa: E402  (access_log sets Django up too)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
-from consent.access import ReaderKind, Standing  # noqa: E402
 from consent.models import (  # noqa: E402
     ConsentGrant,
     GivenVia,
@@ -62,7 +67,6 @@ from notifications import delivery  # noqa: E402
 from notifications.models import Notification  # noqa: E402
 from notifications.tasks import publish  # noqa: E402
 from patients.models import Patient, RecordCategory, RecordEntry  # noqa: E402
-from records.staff_views import patient_entry  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
@@ -408,7 +412,7 @@ def p50(samples: list[float]) -> float:
 
 
 def bench_pages(world: dict) -> None:
-    physician, patients = world["physician"], world["patients"]
+    patients = world["patients"]
     total = AccessEvent.objects.count()
     patient = patients[len(patients) // 3]
     client = Client()
@@ -425,74 +429,169 @@ def bench_pages(world: dict) -> None:
         "≤ 50 ms",
     )
 
-    entry = RecordEntry.objects.filter(patient=patient).first()
-    factory = RequestFactory()
 
-    def consented() -> None:
-        request = factory.get("/")
-        request.user = physician
-        response = patient_entry(request, patient_id=patient.pk, entry_id=entry.pk)
-        assert response.status_code == 200
+# --- 4. pages over HTTP -------------------------------------------------------------------------
 
-    def bare() -> None:
-        request = factory.get("/")
-        request.user = physician
-        row = RecordEntry.objects.select_related("author__staff_profile", "patient__site").get(
-            pk=entry.pk
-        )
-        access = Standing(row.patient, ReaderKind.CLINICIAN, [], None, timezone.now())
-        render(
-            request,
-            "records/staff_patient_entry.html",
-            {"access": access, "patient": row.patient, "entry": row},
-        )
 
-    if os.environ.get("BENCH_PROFILE"):
-        from django.test.utils import CaptureQueriesContext
+def _session_cookie(user: User) -> str:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
 
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            consented()
-            total_ms = (time.perf_counter() - started) * 1000
-        print(f"  one consented view: {total_ms:.1f} ms, {len(captured)} queries")
-        for query in sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:6]:
-            print(f"    {float(query['time']) * 1000:6.1f} ms  {query['sql'][:150]}")
-        import cProfile
-        import pstats
 
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(20):
-            consented()
-        profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+LIBRARY_ARTICLES = 25  # more than one page of the library (20 a page)
+ARTICLE_BODY = """\
+## What is it?
 
-    timings = {}
-    for name, view in [("bare", bare), ("consented", consented)]:
-        samples = []
-        for _ in range(200):
-            started = time.perf_counter()
-            view()
-            samples.append(time.perf_counter() - started)
-        timings[name] = p50(samples[20:])
-    ratio = timings["consented"] / timings["bare"]
-    report(
-        "consented record view vs bare view (p50)",
-        f"{timings['consented']:.1f} ms vs {timings['bare']:.1f} ms = {ratio:.2f}x",
-        "≤ 2x",
+A cold is a mild illness. It makes your nose run and your throat sore.
+
+## What can I do?
+
+- Rest and drink water.
+- Wash your hands often.
+- Call us if you feel worse after a week.
+"""
+
+
+def publish_articles(world: dict) -> None:
+    """A library to read: published articles written and reviewed as physicians do."""
+    from education import services as education
+    from education.models import Article, Topic
+
+    if Article.objects.exists():
+        return
+    reviewer = create_staff_member(
+        email="bench.reviewer@rapport.example",
+        password=None,
+        role=Role.PHYSICIAN,
+        display_name="Dr R. Review",
+        site=world["site"],
     )
+    topic = Topic.objects.create(name="Everyday illness", slug="everyday-illness")
+    for n in range(LIBRARY_ARTICLES):
+        article = education.create_article(
+            author=world["physician"],
+            title=f"Looking after a cold, part {n + 1}",
+            summary="How to look after yourself when you have a cold.",
+            body=ARTICLE_BODY,
+            language="en",
+            topics=[topic],
+        )
+        version = education.submit_for_review(article=article, submitted_by=world["physician"])
+        education.approve_version(
+            version=version, reviewer=reviewer, override_reason="Benchmark article."
+        )
+
+
+def page_cases(world: dict, connections: int) -> list[pages.Case]:
+    """The pages measured over HTTP, in the order each round runs them. The bare view comes first
+    and is the baseline of every ratio. Signed-in pages spread over several patients (a clinic's
+    traffic, not one chain's lock): one patient session per connection for the patient's home, and
+    the physician reading entries of many patients."""
+    physician, patients = world["physician"], world["patients"]
+    spread = patients[: max(connections, min(len(patients), 200))]
+    entries = dict(
+        RecordEntry.objects.filter(patient__in=spread)
+        .order_by("patient_id", "id")
+        .values_list("patient_id", "id")
+        .distinct()
+    )
+    some_entry = next(iter(entries.values()))
+    doctor = _session_cookie(physician)
+    return [
+        pages.Case("bare one-row view", "bare", [pages.Target(f"/row/{some_entry}")]),
+        pages.Case("/healthz", "portal", [pages.Target("/healthz")]),
+        pages.Case(
+            "public education library",
+            "portal",
+            [pages.Target("/education/")],
+            "≤ 3x the bare view",
+        ),
+        pages.Case(
+            "physician's consented entry view",
+            "portal",
+            [
+                pages.Target(f"/staff/patients/{patient_id}/entries/{entry_id}/", doctor)
+                for patient_id, entry_id in entries.items()
+            ],
+            "≤ 5x the bare view (aim 3x)",
+        ),
+        pages.Case(
+            "patient's home",
+            "portal",
+            [pages.Target("/portal/", _session_cookie(p.user)) for p in patients[:connections]],
+            "≤ 5x the bare view (aim 3x)",
+        ),
+    ]
+
+
+def bench_http(world: dict) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    physician = world["physician"]
+    if not physician.authenticator_set.exists():
+        TOTP.activate(physician, generate_totp_secret())  # staff pages need two-step set up
+    rounds, seconds, connections = pages.settings_from_env(SCALE)
+    publish_articles(world)
+    static_root = tempfile.mkdtemp(prefix="rapport-bench-static-")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PYTHONPATH=str(ROOT),
+        BENCH_STATIC_ROOT=static_root,
+        DATABASE_URL=os.environ.get("DATABASE_URL", ""),
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    cases = page_cases(world, connections)
+    print(
+        f"  {rounds} interleaved rounds of {seconds:g} s per case, {connections} keep-alive "
+        f"connections, gunicorn {pages.WORKERS} workers x {pages.THREADS} threads (gthread)",
+        flush=True,
+    )
+    with (
+        pages.Gunicorn("bench.bare:application", env, cases[0].targets[0].path) as bare,
+        pages.Gunicorn("clinic.wsgi:application", env, "/healthz") as portal,
+    ):
+        figures = pages.run_cases(
+            cases,
+            {"bare": bare, "portal": portal},
+            rounds=rounds,
+            seconds=seconds,
+            connections=connections,
+        )
+    baseline = figures[cases[0].name].rps
+    for case in cases:
+        found = figures[case.name]
+        ratio = baseline / found.rps if found.rps else float("inf")
+        report(
+            f"HTTP: {case.name}",
+            f"{found.rps:,.0f} req/s, p50 {found.p50_ms:.1f} ms, p99 {found.p99_ms:.1f} ms, "
+            f"{ratio:.1f}x the bare view; {found.errors} errors in {found.requests:,} requests",
+            case.target_ratio if case is not cases[0] else "(baseline)",
+        )
+    if any(figures[case.name].errors for case in cases):
+        raise SystemExit("Some requests failed: see the statuses above.")
 
 
 def main() -> None:
-    if connection.vendor != "postgresql":
-        raise SystemExit("Run the benchmarks on PostgreSQL: make bench")
-    print(f"Rapport benchmarks at scale {SCALE} on PostgreSQL", flush=True)
+    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,http,access_log").split(",")
+    postgres = connection.vendor == "postgresql"
+    if not postgres and set(only) - {"http"}:
+        raise SystemExit("Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http")
+    engine = f"PostgreSQL {connection.pg_version // 10000}" if postgres else "SQLite"
+    print(f"Rapport benchmarks at scale {SCALE} on {engine}", flush=True)
     call_command("migrate", verbosity=0)
     world = build_world()
     with timed(f"writing {PATIENTS * EVENTS_PER_PATIENT:,} chained access events"):
         bulk_history(world["patients"], world["physician"])
-    access_log.analyze()
-    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,access_log").split(",")
+    if postgres:
+        access_log.analyze()
     if "appends" in only:
         print("1. Audit appends", flush=True)
         bench_appends(world)
@@ -500,25 +599,32 @@ def main() -> None:
         print("2. Notification delivery", flush=True)
         bench_delivery(world)
     if "pages" in only:
-        print("3. Pages", flush=True)
+        print("3. Access-log page", flush=True)
         bench_pages(world)
+    if "http" in only:
+        print("4. Pages over HTTP", flush=True)
+        bench_http(world)
     if "access_log" in only:
-        print("4. One heavily read patient's access log (bench/access_log.py)", flush=True)
+        print("5. One heavily read patient's access log (bench/access_log.py)", flush=True)
         access_log.run(report)
 
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     lines = [
         f"# Rapport benchmark results ({timezone.now():%Y-%m-%d %H:%M} UTC, scale {SCALE})",
         "",
-        f"Machine: {os.cpu_count()} CPU(s), PostgreSQL {connection.pg_version // 10000} "
-        f"(throw-away cluster, fsync off), Celery worker with concurrency 4.",
+        f"Machine: {os.cpu_count()} CPU(s), {engine}"
+        + (" (throw-away cluster, fsync off)" if postgres else "")
+        + f", commit {commit or 'unknown'}.",
         "",
         "| benchmark | result | target |",
         "|---|---|---|",
         *[f"| {name} | {value} | {target} |" for name, value, target in results],
     ]
-    (out / "latest.md").write_text("\n".join(lines) + "\n")
+    out = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results" / "latest.md"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -17,3 +17,5 @@ if os.environ.get("BENCH_REDIS_URL"):
     REDIS_URL = os.environ["BENCH_REDIS_URL"]
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
+if os.environ.get("BENCH_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])  # noqa: F405 (collected by the bench)

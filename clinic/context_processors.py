@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import F, Func, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from .extensions import collect
-from .models import STAFF_ROLES, Role
+from .models import STAFF_ROLES, Role, User
 
 STAFF = tuple(STAFF_ROLES)
 HOME_URLS = ("/", "/portal/", "/staff/")
@@ -21,16 +22,41 @@ NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
 ]
 
 
+def badge_counts(user) -> dict[str, tuple[int, str]]:
+    """{url name: (count, label)} for the navigation badges, counted in one query."""
+    wanted: dict = {}
+    for badge_function in collect("navigation", "nav_badges"):
+        wanted.update(badge_function(user))
+    if not wanted:
+        return {}
+    names = {f"badge_{index}": url_name for index, url_name in enumerate(wanted)}
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            **{
+                alias: Subquery(
+                    wanted[url_name][0]
+                    .order_by()
+                    .annotate(rows=Func(F("pk"), function="COUNT"))
+                    .values("rows")
+                )
+                for alias, url_name in names.items()
+            }
+        )
+        .first()
+    ) or {}
+    return {
+        url_name: (counts.get(alias) or 0, wanted[url_name][1]) for alias, url_name in names.items()
+    }
+
+
 def navigation_items(request: HttpRequest) -> list[dict]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
     entries = list(NAV_ITEMS)
     for app_items in collect("navigation", "NAV_ITEMS"):
         entries.extend(app_items)
-    badges: dict = {}
-    if role is not None:
-        for badge_function in collect("navigation", "nav_badges"):
-            badges.update(badge_function(user))
+    badges = badge_counts(user) if role is not None else {}
     items = []
     for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
         if role not in roles and not (role is None and "anonymous" in roles):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from .auth import mfa_enabled
 from .models import STAFF_ROLES, Role
 
 View = Callable[..., HttpResponse]
@@ -56,7 +56,7 @@ def patient_required(view: View) -> View:
         patient = getattr(request.user, "patient", None)
         if patient is None:
             raise PermissionDenied("This page is for patients.")
-        if settings.PATIENT_MFA_REQUIRED and not is_mfa_enabled(request.user):
+        if settings.PATIENT_MFA_REQUIRED and not mfa_enabled(request.user):
             messages.info(
                 request,
                 "Your clinic asks every patient to use two-step verification. Set it up to open "

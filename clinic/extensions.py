@@ -9,7 +9,8 @@ Each app may have a `navigation.py` module defining any of:
   (`title`, `text`, `url`, `link_text`);
 - `portal_sections(patient) -> list[dict]`: sections of links on the patient's home page
   (`title`, `text`, `links`: list of `label`, `url`, optional `hint`);
-- `nav_badges(user) -> dict[url_name, (count, label)]`: counts shown next to navigation items;
+- `nav_badges(user) -> dict[url_name, (queryset, label)]`: the rows counted next to navigation
+  items (every badge of a page is counted in one query);
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
 - `handout_items() -> list[dict]`: what the activation handout also hands over in person

@@ -5,15 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+
+from .auth import mfa_enabled
+from .cache import CacheUnavailable
 
 SIGNED_IN_AT_KEY = "rapport_signed_in_at"
 LAST_SEEN_KEY = "rapport_last_seen"
@@ -83,7 +85,7 @@ class StaffAreaMiddleware:
                 return redirect_to_login(request.get_full_path())
             if not user.is_clinic_staff or (is_admin and not user.is_staff):
                 raise PermissionDenied("This page is for clinic staff.")
-            if not is_mfa_enabled(user):
+            if not mfa_enabled(user):
                 messages.info(
                     request,
                     "Staff accounts must use two-step verification. Set up an authenticator app "
@@ -104,4 +106,28 @@ class NoStoreForSignedInMiddleware:
         response = self.get_response(request)
         if request.user.is_authenticated or request.path_info.startswith(("/portal/", "/staff/")):
             add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
+        return response
+
+
+class CacheUnavailableMiddleware:
+    """Rate limits (sign-in, activation, password reset, two-step codes) live in the cache. When
+    it is down they fail closed: the person gets a clear "try again in a minute" page (503),
+    never an unchecked attempt and never a server error."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, CacheUnavailable):
+            return None
+        response = render(
+            request,
+            "clinic/check_unavailable.html",
+            {"clinic_phone": settings.CLINIC_PHONE},
+            status=503,
+        )
+        response["Retry-After"] = "60"
         return response

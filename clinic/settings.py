@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "clinic.middleware.StaffAreaMiddleware",
     "clinic.middleware.NoStoreForSignedInMiddleware",
+    "clinic.middleware.CacheUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -126,6 +127,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL cancels any statement running longer than this (0: no limit). gunicorn.conf.py
+    # sets 20 s for web processes, below gunicorn's 30 s worker timeout.
+    DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
+    if DB_STATEMENT_TIMEOUT_MS:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
+        )
 
 # PostgreSQL: the owner of the tables, e.g. postgres://rapport_owner:pw@host:5432/rapport.
 # `manage.py migrate` connects with it and then grants the application's role (DATABASE_URL's
@@ -136,20 +144,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "clinic.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is a helper, never on a page's critical path: every client gives up after a short
+# timeout, and after a failure a per-process circuit breaker (clinic/circuit.py) stops asking
+# for this many seconds, so a dead or hung Redis costs at most one timeout per interval.
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=0.25)
+REDIS_RETRY_INTERVAL_SECONDS = env.float("REDIS_RETRY_INTERVAL_SECONDS", default=5.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Only rate limits live in the cache; they fail closed (a "try again" page).
+            "BACKEND": "clinic.cache.GuardedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "rapport",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Sessions live in the database (write-through cache in front); never in signed cookies.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only, never in signed cookies and never in Redis: a session
+# must not depend on the cache (with `cached_db`, a failed cache write fails the request).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -163,8 +181,9 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's backends, loading the user with their role and MFA status at once.
+    "clinic.auth.ModelBackend",
+    "clinic.auth.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 
@@ -220,21 +239,37 @@ CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Delivery is at least once, and each email once: a task is acknowledged after it ran
+# (acks_late), and put back if its worker process dies (reject_on_worker_lost); a redelivered email
+# task finds the message claimed or sent and does nothing (notifications/delivery.py). A task that
+# is sending an email is never cancelled because the broker connection dropped: it finishes and
+# marks the message sent; its acknowledgement may be lost, and the redelivery is harmless.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
-    "socket_connect_timeout": 2,
+    # Connecting on a publisher's behalf tries once (kombu would otherwise retry for seconds);
+    # the worker's own consumer connection retries by broker_connection_max_retries.
+    "max_retries": 0,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
     "socket_keepalive": True,
     # redis-py pings idle connections, so a restarted Redis is noticed and reconnected to.
     "health_check_interval": 10,
 }
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# A result backend is not used (tasks report through the database); if one is ever set, it gets
+# the same short timeouts.
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+# Publishing from a request tries once: the outbox row is the truth and the sweep publishes
+# again later (notifications.tasks.publish also consults the circuit breaker).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "clinic.tasks.clear_expired_sessions", "schedule": 3600.0},
@@ -290,6 +325,12 @@ GRIEVANCE_RESPONSE_DAYS = env.int("GRIEVANCE_RESPONSE_DAYS", default=30)
 # --- Email ----------------------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A mail server that stops answering must not hold a sender for ever: each socket operation
+# gives up after this many seconds, well inside the claim below.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# How long a sender's claim on an email lasts (notifications/delivery.py): nobody else sends it
+# meanwhile; if the sender dies, the sweep retries it once the claim has expired.
+EMAIL_CLAIM_SECONDS = 300
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="Rapport Clinic")

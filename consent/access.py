@@ -22,6 +22,7 @@ from functools import wraps
 from django.db import transaction
 from django.db.models import TextChoices
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accesslog.chain import append_event
@@ -56,7 +57,11 @@ class Reader:
 
 def record_content_view(view: View) -> View:
     """Run the view in a transaction with `request.reader`, and require exactly one access event
-    for a 200 response. Denied requests (404/403) roll back and leave no event."""
+    for a 200 response. Denied requests (404/403) roll back and leave no event.
+
+    A view that returns a `TemplateResponse` is rendered here once the transaction has
+    committed: the event is durable before any content leaves, and the write transaction (on
+    SQLite, the database's write lock) is not held while the template renders."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -66,6 +71,8 @@ def record_content_view(view: View) -> View:
             count = len(request.reader.events)
             if response.status_code == 200 and count != 1:
                 raise MissingAccessEvent(f"{view.__name__} answered with {count} access events")
+        if isinstance(response, TemplateResponse) and not response.is_rendered:
+            response.render()
         return response
 
     wrapper.shows_record_content = True  # type: ignore[attr-defined]
@@ -126,30 +133,32 @@ class Standing:
             reader.user, entries, self.grants, self.emergency, patient_id=self.patient.pk
         )
 
-    def basis_for_entry(self, reader: Reader, entry: RecordEntry):
-        """What makes `entry` readable for this reader, or None."""
+    def entry_with_basis(self, reader: Reader, entry_id: int):
+        """(entry, basis) for one of this patient's entries the reader may read now, else None.
+        One query: the entry comes with whether the derived guardian row exists."""
+        entries = _entries(self.patient)
         if self.kind == ReaderKind.PATIENT:
-            return AccessBasis.SELF
-        guarded = (
-            selectors.guarded_entry_ids(reader.user, patient_id=self.patient.pk, entry_id=entry.pk)
-            if self.grants
-            else set()
-        )
-        return selectors.basis_for_entry(entry, self.grants, self.emergency, guarded=guarded)
-
-
-def _patient_for_clinician(patient_id: int) -> Patient | None:
-    return (
-        Patient.objects.select_related(
-            "site", "primary_physician__staff_profile", "user__email_preference"
-        )
-        .filter(pk=patient_id)
-        .first()
-    )
+            entry = entries.filter(pk=entry_id).first()
+            return None if entry is None else (entry, AccessBasis.SELF)
+        if self.grants:
+            entry = selectors.guarded_entry(
+                reader.user, entries, patient_id=self.patient.pk, entry_id=entry_id
+            )
+        else:
+            entry = entries.filter(pk=entry_id).first()
+        if entry is None:
+            return None
+        guarded = {entry.pk} if getattr(entry, "guarded", False) else set()
+        basis = selectors.basis_for_entry(entry, self.grants, self.emergency, guarded=guarded)
+        return None if basis is None else (entry, basis)
 
 
 def standing_of(reader: Reader, patient_id: int) -> Standing:
-    """What `reader` may read of this patient now, or 404. One case per kind of reader."""
+    """What `reader` may read of this patient now, or 404. One case per kind of reader.
+
+    A physician's standing is one query when they hold a grant (the grants in force come with
+    the patient and the id of any emergency access also open), one more only when they also
+    hold an emergency access, and one query under emergency access alone."""
     user = reader.user
     if user.role == Role.PATIENT:
         own = user.patient
@@ -158,11 +167,19 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
         return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
     if user.role == Role.PHYSICIAN:
         grants = selectors.grants_in_force_for(user, patient_id, now=reader.now)
-        emergency = selectors.emergency_access_open_for(user, patient_id, now=reader.now)
-        if grants or emergency is not None:
-            patient = _patient_for_clinician(patient_id)
-            if patient is not None:
-                return Standing(patient, ReaderKind.CLINICIAN, grants, emergency, reader.now)
+        if grants:
+            emergency = None
+            if grants[0].open_emergency_id is not None:
+                emergency = selectors.emergency_access_open_for(user, patient_id, now=reader.now)
+            patient = grants[0].patient
+            for grant in grants:
+                grant.patient = patient
+            return Standing(patient, ReaderKind.CLINICIAN, grants, emergency, reader.now)
+        emergency = selectors.emergency_access_open_for(
+            user, patient_id, now=reader.now, with_patient=True
+        )
+        if emergency is not None:
+            return Standing(emergency.patient, ReaderKind.CLINICIAN, [], emergency, reader.now)
     # Front desk, privacy officers and admins never read clinical content.
     raise Http404("No such patient.")
 
@@ -209,10 +226,10 @@ def read_entry(
 ) -> tuple[Standing, RecordEntry]:
     """One entry (or its document, with `action=DOWNLOAD`) this reader may read now, or 404."""
     standing = standing_of(reader, patient_id)
-    entry = _entries(standing.patient).filter(pk=entry_id).first()
-    basis = standing.basis_for_entry(reader, entry) if entry is not None else None
-    if basis is None:
+    found = standing.entry_with_basis(reader, entry_id)
+    if found is None:
         raise Http404("No such entry.")
+    entry, basis = found
     _log(
         reader,
         standing,

@@ -18,7 +18,7 @@ NAV_ITEMS = [
 
 def nav_badges(user) -> dict:
     if user.role == Role.PRIVACY_OFFICER:
-        waiting = EmergencyAccess.objects.awaiting_review().count()
+        waiting = EmergencyAccess.objects.awaiting_review()
         return {"staff:emergency_queue": (waiting, "waiting for review")}
     return {}
 
@@ -33,7 +33,7 @@ def staff_steps(user) -> list[dict]:
             },
         ]
     if user.role == Role.PRIVACY_OFFICER:
-        waiting = EmergencyAccess.objects.awaiting_review().count()
+        waiting = EmergencyAccess.objects.awaiting_review()
         return [
             {
                 "label": f"Review emergency accesses ({waiting} waiting)",

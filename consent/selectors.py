@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from patients.models import Patient, RecordEntry
@@ -70,29 +70,64 @@ def patients_visible_to(
     return patients.filter(Exists(granted) | Exists(open_emergency(user, now, "pk")))
 
 
-def emergency_access_open_for(user, patient_id: int, *, now: dt.datetime | None = None):
-    """The physician's open emergency access to this patient, if any."""
+# What a clinician's read needs of the patient: shown on the page and used to notify them.
+PATIENT_FOR_CLINICIAN = ("site", "primary_physician__staff_profile", "user__email_preference")
+
+
+def emergency_access_open_for(
+    user, patient_id: int, *, now: dt.datetime | None = None, with_patient: bool = False
+):
+    """The physician's open emergency access to this patient, if any (with the patient loaded
+    for a read when `with_patient`)."""
     if not _can_hold_access(user):
         return None
-    return (
-        EmergencyAccess.objects.open(now)
-        .filter(physician=user, patient_id=patient_id)
-        .order_by("-expires_at")
-        .first()
-    )
+    accesses = EmergencyAccess.objects.open(now).filter(physician=user, patient_id=patient_id)
+    if with_patient:
+        accesses = accesses.select_related(
+            *(f"patient__{related}" for related in PATIENT_FOR_CLINICIAN)
+        )
+    return accesses.order_by("-expires_at").first()
 
 
 def grants_in_force_for(user, patient_id: int, *, now: dt.datetime | None = None) -> list:
-    """The grants that let `user` see this patient now, their time bounds compared with `now`."""
+    """The grants that let `user` see this patient now, their time bounds compared with `now`,
+    in one query. Each grant comes with the patient (as a clinician's read needs it) and, as
+    `open_emergency_id`, the id of an emergency access the user also holds open, if any."""
     if not _can_hold_access(user):
         return []
+    now = now or timezone.now()
+    emergency = (
+        EmergencyAccess.objects.open(now)
+        .filter(physician=user, patient_id=OuterRef("patient_id"))
+        .order_by("-expires_at")
+        .values("pk")[:1]
+    )
     return list(
         ConsentGrant.objects.in_force(now)
         .for_grantee(user)
         .filter(patient_id=patient_id)
-        .select_related("entry", "grantee_team")
+        .select_related(
+            "entry", "grantee_team", *(f"patient__{related}" for related in PATIENT_FOR_CLINICIAN)
+        )
+        .annotate(open_emergency_id=Subquery(emergency))
         .distinct()
         .order_by("starts_at", "id")
+    )
+
+
+def guarded_entry(user, entries: QuerySet[RecordEntry], *, patient_id: int, entry_id: int):
+    """One of this patient's entries, annotated `guarded`: whether `user` holds the derived
+    guardian permission on it, directly or through a care team (one query with the entry)."""
+    direct = RecordEntryUserObjectPermission.objects.filter(
+        user=user, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
+    )
+    via_team = RecordEntryGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
+    )
+    return (
+        entries.filter(patient_id=patient_id, pk=entry_id)
+        .annotate(guarded=Exists(direct) | Exists(via_team))
+        .first()
     )
 
 

@@ -17,7 +17,7 @@ NAV_ITEMS = [
 
 def nav_badges(user) -> dict:
     if user.role == Role.PHYSICIAN:
-        waiting = ArticleVersion.objects.awaiting_review_by(user).count()
+        waiting = ArticleVersion.objects.awaiting_review_by(user)
         return {"staff:education_articles": (waiting, "articles waiting for your review")}
     patient = getattr(user, "patient", None)
     if user.role == Role.PATIENT and patient is not None:
@@ -25,7 +25,6 @@ def nav_badges(user) -> dict:
             Assignment.objects.for_patient(patient)
             .awaiting_answer()
             .filter(first_read_at__isnull=True)
-            .count()
         )
         return {"portal:education": (unread, "new articles to read")}
     return {}

@@ -10,9 +10,12 @@ no longer true (the visit moved, say) and it is skipped instead of sent.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
+from email.utils import parseaddr
 from functools import cache
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
@@ -47,10 +50,50 @@ def build_email(notification: Notification) -> EmailMessage | None:
     )
 
 
+def claim_duration() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.EMAIL_CLAIM_SECONDS)
+
+
+def _domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "rapport.invalid"
+
+
+def message_id_for(notification_id: int) -> str:
+    """The Message-ID of a notification's email: the same on every attempt, so a message sent
+    twice (a sender died after the mail server took it, before marking it sent) is recognisably
+    one message to mail servers and to the person's mail program."""
+    return f"<notification-{notification_id}@{_domain()}>"
+
+
+def digest_message_id(recipient_id: int, notification_ids: list[int]) -> str:
+    """A digest's Message-ID: derived from the notifications it covers, so a retried digest of
+    the same notifications carries the same one."""
+    covered = ",".join(str(pk) for pk in sorted(notification_ids))
+    digest = hashlib.sha256(covered.encode()).hexdigest()[:24]
+    return f"<digest-{recipient_id}-{digest}@{_domain()}>"
+
+
+def _send_claimed(message: EmailMessage, *, message_id: str, notification_ids: list[int]) -> None:
+    """Send an email whose notifications were claimed (committed) by the caller, then mark them
+    sent. If sending fails, the claim is released so a retry may send at once."""
+    message.extra_headers["Message-ID"] = message_id
+    claimed = Notification.objects.filter(pk__in=notification_ids, email_sent_at__isnull=True)
+    try:
+        message.send()
+    except BaseException:
+        claimed.update(email_claimed_until=None)
+        raise
+    claimed.update(email_sent_at=timezone.now(), email_claimed_until=None)
+
+
 def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str:
-    """Send one message's email, at most once: the row is locked and `email_sent_at` checked and
-    set in the same transaction. Returns what happened: "sent", "skipped" (no longer true),
-    "done" (sent or skipped before), "not due" or "missing"."""
+    """Send one message's email, once: claim it (a committed claim with an expiry), send it with
+    its stable Message-ID, then mark it sent. Nobody sends a claimed email until the claim
+    expires, so a duplicate is possible only when a sender dies after the mail server accepted
+    the message and before it was marked, and it then has the same Message-ID. Returns what
+    happened: "sent", "skipped" (no longer true), "done" (sent or skipped before), "claimed"
+    (someone else is sending it), "not due" or "missing"."""
     now = now or timezone.now()
     with transaction.atomic():
         notification = (
@@ -70,15 +113,20 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str:
             or notification.email_due_at > now
         ):
             return "not due"
+        if notification.email_claimed_until is not None and notification.email_claimed_until > now:
+            return "claimed"
         message = build_email(notification)
         if message is None:
             notification.email_skipped_at = timezone.now()
             notification.save(update_fields=["email_skipped_at"])
             return "skipped"
-        message.send()
-        notification.email_sent_at = timezone.now()
+        notification.email_claimed_until = now + claim_duration()
         notification.delivery_attempts += 1
-        notification.save(update_fields=["email_sent_at", "delivery_attempts"])
+        notification.save(update_fields=["email_claimed_until", "delivery_attempts"])
+    # The claim is committed: from here on a crash leaves an expiring claim, never a lost email.
+    _send_claimed(
+        message, message_id=message_id_for(notification.pk), notification_ids=[notification.pk]
+    )
     return "sent"
 
 
@@ -96,18 +144,31 @@ def count_overdue(*, older_than: dt.timedelta, now: dt.datetime | None = None) -
     return _overdue(older_than=older_than, now=now).count()
 
 
-def take_overdue_for_republishing(
+def overdue_for_republishing(
     *, older_than: dt.timedelta, resend_every: dt.timedelta, now: dt.datetime | None = None
 ) -> list[int]:
-    """Ids of immediate emails still unsent `older_than` after they were due and not published
-    again within `resend_every`; each is stamped as republished now."""
+    """Ids of immediate emails still unsent `older_than` after they were due, not published
+    again within `resend_every`, and not claimed by a sender (or whose claim expired)."""
     now = now or timezone.now()
-    ids = list(
+    return list(
         _overdue(older_than=older_than, now=now)
+        .unclaimed(now)
         .filter(Q(republished_at__isnull=True) | Q(republished_at__lte=now - resend_every))
         .values_list("pk", flat=True)[:5000]
     )
-    Notification.objects.filter(pk__in=ids).update(republished_at=now)
+
+
+def mark_republished(ids: list[int], *, now: dt.datetime | None = None) -> None:
+    Notification.objects.filter(pk__in=ids).update(republished_at=now or timezone.now())
+
+
+def take_overdue_for_republishing(
+    *, older_than: dt.timedelta, resend_every: dt.timedelta, now: dt.datetime | None = None
+) -> list[int]:
+    """`overdue_for_republishing`, each stamped as republished now."""
+    now = now or timezone.now()
+    ids = overdue_for_republishing(older_than=older_than, resend_every=resend_every, now=now)
+    mark_republished(ids, now=now)
     return ids
 
 
@@ -115,6 +176,7 @@ def recipients_with_due_digests(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     return list(
         Notification.objects.undelivered()
+        .unclaimed(now)
         .filter(delivery=Delivery.DIGEST, email_due_at__lte=now)
         .order_by()
         .values_list("recipient_id", flat=True)
@@ -123,26 +185,29 @@ def recipients_with_due_digests(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def deliver_digest(recipient_id: int, *, now: dt.datetime | None = None) -> int:
-    """Send one email summarising a person's due digest notifications, at most once each.
-    Returns how many notifications it covered."""
+    """Send one email summarising a person's due digest notifications, once each: claimed,
+    sent, then marked, like `deliver`. Returns how many notifications it covered."""
     now = now or timezone.now()
     with transaction.atomic():
         due = list(
             Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .undelivered()
+            .unclaimed(now)
             .filter(recipient_id=recipient_id, delivery=Delivery.DIGEST, email_due_at__lte=now)
             .order_by("created_at")
         )
         if not due:
             return 0
-        build_templated_email(
+        ids = [n.pk for n in due]
+        message = build_templated_email(
             to=due[0].recipient.email,
             template="notification-digest",
             context={"notifications": due},
-        ).send()
-        sent_at = timezone.now()
-        Notification.objects.filter(pk__in=[n.pk for n in due]).update(
-            email_sent_at=sent_at, delivery_attempts=F("delivery_attempts") + 1
         )
+        Notification.objects.filter(pk__in=ids).update(
+            email_claimed_until=now + claim_duration(),
+            delivery_attempts=F("delivery_attempts") + 1,
+        )
+    _send_claimed(message, message_id=digest_message_id(recipient_id, ids), notification_ids=ids)
     return len(due)

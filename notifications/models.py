@@ -51,6 +51,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
             email_sent_at__isnull=True, email_skipped_at__isnull=True, email_due_at__isnull=False
         )
 
+    def unclaimed(self, now) -> NotificationQuerySet:
+        """Not being sent by anyone right now: never claimed, or the claim has expired."""
+        return self.filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now))
+
 
 class Notification(models.Model):
     """One message to one person: shown in the portal when it has a recipient account and, when
@@ -91,6 +95,12 @@ class Notification(models.Model):
     )
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     delivery_attempts = models.PositiveIntegerField(default=0)
+    email_claimed_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A sender has claimed this email until then (committed before sending); "
+        "nobody else sends it meanwhile. An expired claim means the sender died: it is retried.",
+    )
     republished_at = models.DateTimeField(
         null=True, blank=True, help_text="When the sweep last published its delivery again."
     )

@@ -12,5 +12,5 @@ NAV_ITEMS = [(40, "Notifications", "portal:notifications", (Role.PATIENT,))]
 def nav_badges(user) -> dict:
     if user.role != Role.PATIENT:
         return {}
-    unread = Notification.objects.filter(recipient=user).unread().count()
+    unread = Notification.objects.filter(recipient=user).unread()
     return {"portal:notifications": (unread, "unread")}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from . import tasks
@@ -61,26 +60,6 @@ def queue_email(*, kind: str, subject_id: int) -> Notification:
     )
     _publish_on_commit(notification)
     return notification
-
-
-def latest_to_coalesce(
-    *, recipient_id: int, kind: str, actor_id: int, since: dt.datetime
-) -> Notification | None:
-    """The recipient's newest notification of this kind about this actor's events since
-    `since`, locked so that concurrent events add to it one at a time."""
-    return (
-        Notification.objects.select_for_update()
-        .filter(recipient_id=recipient_id, kind=kind, actor_id=actor_id, last_event_at__gte=since)
-        .order_by("-last_event_at")
-        .first()
-    )
-
-
-def coalesce(notification: Notification, *, event_at: dt.datetime, message: str) -> None:
-    """Count one more event in `notification` and mark it unread again."""
-    Notification.objects.filter(pk=notification.pk).update(
-        event_count=F("event_count") + 1, last_event_at=event_at, read_at=None, message=message
-    )
 
 
 def record_access_delivery(user) -> str:

@@ -7,6 +7,7 @@ import logging
 
 from celery import shared_task
 
+from clinic.circuit import breaker_for
 from clinic.emails import SENDS_EMAIL
 
 from . import delivery
@@ -19,15 +20,35 @@ SWEEP_AFTER = dt.timedelta(minutes=1)
 SWEEP_RESEND_EVERY = dt.timedelta(minutes=5)
 
 
-def publish(notification_id: int) -> None:
-    """Publish a delivery. If the broker is down, log and move on: the sweep publishes it again,
-    so the request that caused it is never held up or failed."""
+def publish(notification_id: int) -> bool:
+    """Publish a delivery. If the broker is down or hung, log and move on: the outbox row is the
+    truth and the sweep publishes it again, so the request that caused it is never held up (one
+    short timeout at most, then the circuit breaker answers at once) or failed."""
+    app = deliver_notification.app
+    if app.conf.task_always_eager:
+        return _publish_once(notification_id)
+    breaker = breaker_for(app.conf.broker_url)
+    if not breaker.allow():
+        logger.warning(
+            "broker unavailable; delivery of notification %s left to the sweep", notification_id
+        )
+        return False
+    if _publish_once(notification_id):
+        breaker.succeeded()
+        return True
+    breaker.failed()
+    return False
+
+
+def _publish_once(notification_id: int) -> bool:
     try:
         deliver_notification.delay(notification_id)
     except Exception:  # kombu raises several transport errors; none may break the request
         logger.warning(
             "could not enqueue delivery of notification %s; the sweep will retry", notification_id
         )
+        return False
+    return True
 
 
 @shared_task(**SENDS_EMAIL)
@@ -38,13 +59,17 @@ def deliver_notification(notification_id: int) -> str:
 @shared_task(acks_late=True)
 def sweep_undelivered_notifications() -> int:
     """Beat, every minute: publish again every email still unsent a minute after it was due
-    (Redis or the worker was down, or the process died between commit and publish)."""
-    ids = delivery.take_overdue_for_republishing(
-        older_than=SWEEP_AFTER, resend_every=SWEEP_RESEND_EVERY
-    )
+    (Redis or the worker was down, the process died between commit and publish, or a sender
+    died holding a claim that has now expired). Stops at the first failed publish; only what was
+    published is stamped, so the rest is tried by the next sweep. Returns how many it published."""
+    ids = delivery.overdue_for_republishing(older_than=SWEEP_AFTER, resend_every=SWEEP_RESEND_EVERY)
+    published = []
     for notification_id in ids:
-        publish(notification_id)
-    return len(ids)
+        if not publish(notification_id):
+            break
+        published.append(notification_id)
+    delivery.mark_republished(published)
+    return len(published)
 
 
 @shared_task(**SENDS_EMAIL)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from clinic.auth import mfa_enabled
 from clinic.decorators import patient_required
 from clinic.extensions import collect
 
@@ -29,7 +29,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         "patients/portal_home.html",
         {
             "patient": patient,
-            "mfa_enabled": is_mfa_enabled(request.user),
+            "mfa_enabled": mfa_enabled(request.user),
             "portal_steps": steps,
             "portal_notices": notices,
             "portal_sections": sections,

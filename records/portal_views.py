@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.response import TemplateResponse
 
 from accesslog.models import AccessAction
 from clinic.decorators import patient_required
@@ -36,7 +36,7 @@ def records(request: HttpRequest) -> HttpResponse:
                     "entries": in_group,
                 }
             )
-    return render(
+    return TemplateResponse(
         request,
         "records/portal_records.html",
         {"groups": groups, "category": category, "categories": RecordCategory.choices},
@@ -47,7 +47,7 @@ def records(request: HttpRequest) -> HttpResponse:
 @record_content_view
 def record_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     _standing, entry = read_entry(request.reader, request.patient.pk, entry_id)
-    return render(request, "records/portal_record_entry.html", {"entry": entry})
+    return TemplateResponse(request, "records/portal_record_entry.html", {"entry": entry})
 
 
 @patient_required

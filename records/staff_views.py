@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
 from accesslog.models import AccessAction
@@ -49,7 +50,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_record(request: HttpRequest, patient_id: int) -> HttpResponse:
     category = category_or_404(request.GET.get("category", ""))
     standing, entries = read_record(request.reader, patient_id, category=category)
-    return render(
+    return TemplateResponse(
         request,
         "records/staff_patient_record.html",
         {
@@ -67,7 +68,7 @@ def patient_record(request: HttpRequest, patient_id: int) -> HttpResponse:
 @record_content_view
 def patient_entry(request: HttpRequest, patient_id: int, entry_id: int) -> HttpResponse:
     standing, entry = read_entry(request.reader, patient_id, entry_id)
-    return render(
+    return TemplateResponse(
         request,
         "records/staff_patient_entry.html",
         {"access": standing, "patient": standing.patient, "entry": entry},

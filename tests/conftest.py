@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.commands import flush
 from django.db import connections
 
+from clinic.circuit import reset_breakers
 from clinic.models import Role
 from tests.factories import PatientUserFactory, SiteFactory, StaffFactory
 from tests.support.database import as_table_owner
@@ -127,6 +128,14 @@ def all_staff(front_desk, physician, privacy_officer, clinic_admin):
     return [front_desk, physician, privacy_officer, clinic_admin]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_redis_breakers():
+    """Each test starts with Redis presumed healthy (the breakers are per process)."""
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
 @pytest.fixture(scope="session")
 def redis_server():
     server = RedisServer()
@@ -138,7 +147,9 @@ def redis_server():
 @pytest.fixture
 def redis(redis_server):
     """A running, empty Redis. Tests may stop it; it is started again for the next test."""
+    redis_server.resume()
     redis_server.start()
     redis_server.client().flushall()
     yield redis_server
+    redis_server.resume()
     redis_server.start()

@@ -12,3 +12,5 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
 EMAIL_BACKEND = "tests.support.slow_email.SlowFileEmailBackend"
 EMAIL_FILE_PATH = os.environ["RAPPORT_TEST_EMAIL_DIR"]
+# Short claims let fault tests see a dead sender's claim expire within the test.
+EMAIL_CLAIM_SECONDS = float(os.environ.get("RAPPORT_TEST_EMAIL_CLAIM_SECONDS", "300"))

@@ -258,11 +258,13 @@ def test_the_notification_points_into_the_log_without_health_data(patient, physi
             purpose="treatment",
         )
 
+    from notifications.models import Notification
+
     first = read()
-    notification = notify_patient_of_access(first)
+    notification = Notification.objects.get(pk=notify_patient_of_access(first))
     assert notification.message.endswith(f"Log entry 1, fingerprint {first.hash[:8]}.")
     second = read()  # coalesced into the same notification: it points at the newest entry
-    notification = notify_patient_of_access(second)
+    assert notify_patient_of_access(second) == notification.pk
     notification.refresh_from_db()
     assert notification.message.endswith(f"Log entry 2, fingerprint {second.hash[:8]}.")
     assert "treatment" not in notification.message

@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from clinic.circuit import reset_breakers
 from consent.models import Scope
 from notifications.models import Notification, NotificationKind
 from notifications.tasks import deliver_notification, sweep_undelivered_notifications
@@ -69,6 +70,7 @@ def test_redis_down_at_access_time_still_serves_the_page_and_delivers_later(
         assert mail.outbox == []
 
         redis.start()
+        reset_breakers()  # as if the breaker's retry interval had passed
         with celery_support.worker():
             later = timezone.now() + dt.timedelta(minutes=2)
             with mock.patch("django.utils.timezone.now", return_value=later):
@@ -79,6 +81,8 @@ def test_redis_down_at_access_time_still_serves_the_page_and_delivers_later(
 
 
 def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consented, physician):
+    """Killed while the mail server is still receiving the message (before it accepted it): the
+    claim expires, the sweep publishes it again, and a healthy worker sends it once."""
     email_dir = Path(tempfile.mkdtemp(prefix="rapport-mail-"))
 
     def sent_emails() -> list[Path]:
@@ -88,7 +92,9 @@ def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consent
         return list(email_dir.glob("started-*.marker"))
 
     with celery_support.broker(redis.url):
-        slow = processes.start_worker(redis_url=redis.url, email_dir=str(email_dir), email_delay=60)
+        slow = processes.start_worker(
+            redis_url=redis.url, email_dir=str(email_dir), email_delay=60, email_claim_seconds=2
+        )
         try:
             client.force_login(physician)
             assert client.get(f"/staff/patients/{consented.pk}/").status_code == 200
@@ -97,7 +103,9 @@ def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consent
             processes.kill(slow)  # dies in the middle of talking to the mail server
         notification = access_notification(consented)
         assert notification.email_sent_at is None
+        assert notification.email_claimed_until is not None  # claimed before sending
         assert sent_emails() == []
+        time.sleep(2)  # the dead worker's claim expires
 
         healthy = processes.start_worker(redis_url=redis.url, email_dir=str(email_dir))
         try:
@@ -115,4 +123,6 @@ def test_a_worker_killed_mid_delivery_does_not_send_twice(client, redis, consent
     notification.refresh_from_db()
     assert notification.email_sent_at is not None
     assert len(sent_emails()) == 1
-    assert "Dr A. Rivera looked at your record" in sent_emails()[0].read_text()
+    text = sent_emails()[0].read_text()
+    assert "Dr A. Rivera looked at your record" in text
+    assert f"Message-ID: <notification-{notification.pk}@rapport.example>" in text

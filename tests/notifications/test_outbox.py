@@ -81,7 +81,7 @@ def test_notifications_page_and_preference(client, shared_record, patient, physi
 
 def test_sweep_does_not_flood_a_backlog_with_duplicates(patient_user, mailoutbox, monkeypatch):
     published = []
-    monkeypatch.setattr(tasks, "publish", published.append)
+    monkeypatch.setattr(tasks, "publish", lambda pk: published.append(pk) or True)
     stuck = services.notify(recipient=patient_user, kind="general", message="a", link="/portal/")
     Notification.objects.filter(pk=stuck.pk).update(
         email_due_at=timezone.now() - dt.timedelta(minutes=5)

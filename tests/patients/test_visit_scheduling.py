@@ -340,7 +340,7 @@ def test_the_sweep_sends_what_was_never_published(db, front_desk):
 def test_the_sweep_publishes_a_stuck_email_at_most_every_five_minutes(db, front_desk, monkeypatch):
     """Onboarding emails follow the outbox's one set of retry rules."""
     published = []
-    monkeypatch.setattr(tasks, "publish", published.append)
+    monkeypatch.setattr(tasks, "publish", lambda pk: published.append(pk) or True)
     stuck = queue(
         OnboardingVisitFactory(staff_member=front_desk),
         created_at=timezone.now() - timedelta(minutes=10),

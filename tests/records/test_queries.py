@@ -8,6 +8,7 @@ import pytest
 
 from clinic.models import Role
 from consent.models import Scope
+from notifications.models import Notification
 from patients.models import RecordCategory
 from tests.factories import (
     CareTeamFactory,
@@ -24,11 +25,20 @@ CATEGORIES = list(RecordCategory)
 
 # The most queries each page may make, whatever the size (measured, then fixed here: a change
 # that adds a query per row fails at the large size, one that adds a fixed query fails both).
-PATIENT_LIST = 6  # includes one count per navigation badge (notifications, education)
-RECORD_VIEW = 19
-ENTRY_VIEW = 19
-OWN_RECORD = 13
-SHARING_PAGE = 13  # 4 of them once a session: noting the "sharing" first step (and the session)
+# Each includes reading the session: sessions live in the database only (never in Redis).
+PATIENT_LIST = (
+    5  # the session, the user (with role and MFA status), the list and its count, the badges
+)
+RECORD_VIEW = 16
+# A physician's read of one entry: the session (1); the user with their role and MFA status (1);
+# the grants in force with the patient (1); the entry with its derived permission (1); the chain
+# head, created on the first read (3); the event, its reader row and the new head (3 on SQLite, 2
+# on PostgreSQL); the notification, counted into a recent one or else written (2); the badges (1);
+# and the test transaction's savepoint (2).
+ENTRY_VIEW = 15
+ENTRY_VIEW_AGAIN = 13  # the chain exists; the notification counts one more read (UPDATE, message)
+OWN_RECORD = 12
+SHARING_PAGE = 11  # 4 of them once a session: noting the "sharing" first step (and the session)
 
 
 @pytest.fixture
@@ -133,3 +143,22 @@ def test_sharing_page(client, patient, patient_user, authors, size, django_asser
     with django_assert_max_num_queries(SHARING_PAGE):
         response = client.get("/portal/sharing/")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_entry_view_read_again(
+    client, patient, physician, authors, size, django_assert_max_num_queries
+):
+    """The steady state: the patient's chain exists and the read is counted in the notification
+    of the physician's earlier read (one UPDATE ... RETURNING, then its new wording)."""
+    entries = _record(patient, authors, size)
+    _grants(patient, physician, entries)
+    client.force_login(physician)
+    assert client.get(f"/staff/patients/{patient.pk}/entries/{entries[0].pk}/").status_code == 200
+    with django_assert_max_num_queries(ENTRY_VIEW_AGAIN):
+        response = client.get(f"/staff/patients/{patient.pk}/entries/{entries[1].pk}/")
+    assert response.status_code == 200
+    assert "Entry 01" in response.content.decode()
+    notification = Notification.objects.get(recipient=patient.user)
+    assert notification.event_count == 2
+    assert notification.message.startswith("Dr A. Rivera looked at 2 parts of your record on ")

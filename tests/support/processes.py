@@ -33,7 +33,14 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(*, redis_url: str, email_dir: str, email_delay: float = 0) -> subprocess.Popen:
+def start_worker(
+    *,
+    redis_url: str,
+    email_dir: str,
+    email_delay: float = 0,
+    email_claim_seconds: float = 300,
+    concurrency: int = 1,
+) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -42,8 +49,8 @@ def start_worker(*, redis_url: str, email_dir: str, email_delay: float = 0) -> s
             "-A",
             "clinic",
             "worker",
-            "--pool=solo",
-            "--concurrency=1",
+            "--pool=solo" if concurrency == 1 else "--pool=prefork",
+            f"--concurrency={concurrency}",
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -55,6 +62,7 @@ def start_worker(*, redis_url: str, email_dir: str, email_delay: float = 0) -> s
             RAPPORT_TEST_REDIS_URL=redis_url,
             RAPPORT_TEST_EMAIL_DIR=email_dir,
             RAPPORT_TEST_EMAIL_DELAY=str(email_delay),
+            RAPPORT_TEST_EMAIL_CLAIM_SECONDS=str(email_claim_seconds),
         ),
         start_new_session=True,
     )
@@ -74,3 +82,22 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             kill(process)
+
+
+def start_web(*, port: int, redis_url: str = "", workers: int = 1, threads: int = 4):
+    """gunicorn with the repository's gunicorn.conf.py on the test database (and Redis, if
+    given), serving the site plus a slow test-only page (tests/web_settings.py)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic.wsgi"],
+        cwd=ROOT,
+        env=child_env(
+            DJANGO_SETTINGS_MODULE="tests.web_settings",
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_THREADS=str(threads),
+            RAPPORT_TEST_REDIS_URL=redis_url,
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

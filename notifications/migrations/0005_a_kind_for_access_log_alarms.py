@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_a_kind_for_every_message'),
+        ('notifications', '0004_email_claim'),
     ]
 
     operations = [

@@ -1,0 +1,56 @@
+"""`make bench` cannot rot: its HTTP part runs here at a tiny scale on SQLite, as a separate
+process (the harness, gunicorn serving the portal and the bare app, the load generator), and
+every page it measures must answer 200 to every request."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = [
+    "bare one-row view",
+    "/healthz",
+    "public education library",
+    "physician's consented entry view",
+    "patient's home",
+]
+
+
+@pytest.mark.bench
+def test_http_bench_runs_at_tiny_scale(tmp_path):
+    results = tmp_path / "latest.md"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+        BENCH_SCALE="0.001",
+        BENCH_ONLY="http",
+        BENCH_HTTP_ROUNDS="1",
+        BENCH_HTTP_SECONDS="0.5",
+        BENCH_HTTP_CONNECTIONS="2",
+        BENCH_RESULTS=str(results),
+        BENCH_KEY_FILE=str(tmp_path / "access-log.key"),
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    table = results.read_text()
+    assert "SQLite" in table
+    for case in CASES:
+        row = next(line for line in table.splitlines() if line.startswith(f"| HTTP: {case} |"))
+        assert " 0 errors in " in row, row
+        assert "req/s, p50 " in row and "x the bare view" in row, row

@@ -1,0 +1,88 @@
+"""What every page needs of the signed-in person (the user, their role, whether two-step
+verification is set up, the navigation badges) is read once per request, fresh every request."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications import services as outbox
+from notifications.models import Notification, NotificationKind
+from tests.factories import emergency_access, grant
+from tests.factories.education import AssignmentFactory
+
+# The patient's home: the session (1); the user with their patient record, site and MFA status
+# (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
+# emergency accesses (5); every navigation badge (1).
+PORTAL_HOME = 8
+
+
+def _notify(user, n: int) -> None:
+    outbox.notify(
+        recipient=user, kind=NotificationKind.RECORD_ACCESS, message=f"Note {n}", link="/portal/"
+    )
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_portal_home_query_count_is_flat(
+    client, patient, patient_user, physician, size, django_assert_max_num_queries
+):
+    grant(patient, physician)
+    for n in range(size):
+        _notify(patient_user, n)
+        AssignmentFactory(patient=patient, assigned_by=physician)
+    emergency_access(physician, patient)
+    client.force_login(patient_user)
+    client.get("/portal/")  # the session's first page notes things once
+    with django_assert_max_num_queries(PORTAL_HOME):
+        response = client.get("/portal/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    unread = Notification.objects.filter(recipient=patient_user, read_at__isnull=True).count()
+    assert unread > size
+    assert f'<span class="badge">{unread}<span class="visually-hidden"> unread' in page
+    assert f'<span class="badge">{size}<span class="visually-hidden"> new articles' in page
+
+
+def test_user_role_and_mfa_status_are_one_query(client, physician):
+    client.force_login(physician)
+    client.get("/staff/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/staff/").status_code == 200
+    users = [q["sql"] for q in queries.captured_queries if '"clinic_user"."password"' in q["sql"]]
+    assert len(users) == 1
+    assert "clinic_staffprofile" in users[0]
+    assert "mfa_authenticator" in users[0]
+    others = [q["sql"] for q in queries.captured_queries if q["sql"] != users[0]]
+    assert not any('FROM "clinic_staffprofile"' in sql for sql in others)
+    assert not any('FROM "mfa_authenticator"' in sql for sql in others)
+    assert not any('FROM "clinic_site"' in sql for sql in others)
+
+
+def test_removed_authenticator_counts_on_the_next_request(client, physician):
+    client.force_login(physician)
+    assert client.get("/staff/").status_code == 200
+    Authenticator.objects.filter(user=physician).delete()
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_changed_role_counts_on_the_next_request(client, physician):
+    client.force_login(physician)
+    assert client.get("/staff/patients/").status_code == 200
+    physician.staff_profile.role = "front_desk"
+    physician.staff_profile.save()
+    assert client.get("/staff/patients/").status_code == 403
+
+
+def test_badge_drops_as_soon_as_notifications_are_read(client, patient_user):
+    _notify(patient_user, 1)
+    client.force_login(patient_user)
+    assert '<span class="badge">1<span class="visually-hidden"> unread' in (
+        client.get("/portal/").content.decode()
+    )
+    outbox.mark_all_read(user=patient_user)
+    assert "unread</span>" not in client.get("/portal/").content.decode()
