@@ -52,7 +52,9 @@ class UnknownHashVersion(ValueError):
     """An event claims a hash version this code does not know."""
 
 
-def canonical_bytes(event: AccessEvent) -> bytes:
+def canonical_values(event: AccessEvent) -> dict:
+    """The fields the event's hash version covers, as they are hashed (times in UTC, to the
+    microsecond). The proof bundle ships exactly these, so offline verifiers hash what we hash."""
     try:
         fields = CANONICAL_FIELDS[event.hash_version]
     except KeyError:
@@ -63,6 +65,11 @@ def canonical_bytes(event: AccessEvent) -> bytes:
         if isinstance(value, dt.datetime):
             value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         values[field] = value
+    return values
+
+
+def canonical_bytes(event: AccessEvent) -> bytes:
+    values = canonical_values(event)
     return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -180,13 +187,42 @@ class ChainProblem:
         return f"patient {self.patient_id}: link {self.sequence} is broken ({self.reason})"
 
 
-def verify_chain(patient_id: int, *, batch_size: int = 2000) -> ChainProblem | None:
-    """Recompute one patient's chain; return the first broken link, or None if intact."""
-    expected_prev = GENESIS_HASH
-    expected_sequence = 1
+def verify_chain(
+    patient_id: int,
+    *,
+    after: tuple[int, str] = (0, GENESIS_HASH),
+    head: tuple[int, str] | None = None,
+    signed: dict[int, str] | None = None,
+    batch_size: int = 2000,
+    progress=None,
+) -> ChainProblem | None:
+    """Recompute one patient's chain; return the first broken link, or None if intact.
+
+    `after` is a (sequence, hash) already known good, e.g. signed in a checkpoint: only the links
+    after it are recomputed (the event at that sequence must still carry that hash), so the cost
+    is the number of new events. `head` is where the chain must end; by default its head row.
+    `signed` maps sequences a checkpoint signed to the hash it signed: each must still be there.
+    `progress(sequence)` is called every `batch_size` events."""
+    start_sequence, expected_prev = after
+    expected_sequence = start_sequence + 1
+    # The signed link itself comes first in the same query: it must still carry its hash.
     events = (
-        AccessEvent.objects.filter(patient_id=patient_id).order_by("sequence").iterator(batch_size)
+        AccessEvent.objects.filter(patient_id=patient_id, sequence__gte=max(start_sequence, 1))
+        .order_by("sequence")
+        .iterator(batch_size)
     )
+    if start_sequence > 0:
+        first = next(events, None)
+        if first is None or first.sequence != start_sequence:
+            return ChainProblem(
+                patient_id,
+                start_sequence,
+                "it was in the signed checkpoint but is missing (log truncated)",
+            )
+        if first.hash != expected_prev:
+            return ChainProblem(
+                patient_id, start_sequence, "it differs from the signed checkpoint (log rewritten)"
+            )
     for event in events:
         if event.sequence != expected_sequence:
             return ChainProblem(
@@ -204,14 +240,22 @@ def verify_chain(patient_id: int, *, batch_size: int = 2000) -> ChainProblem | N
             recomputed = None
         if recomputed != event.hash:
             return ChainProblem(patient_id, event.sequence, "its fields were changed after writing")
+        if signed and signed.get(event.sequence, event.hash) != event.hash:
+            return ChainProblem(
+                patient_id, event.sequence, "it differs from the signed checkpoint (log rewritten)"
+            )
         expected_prev = event.hash
+        if progress is not None and expected_sequence % batch_size == 0:
+            progress(expected_sequence)
         expected_sequence += 1
-    head = AccessChainHead.objects.filter(patient_id=patient_id).first()
-    if head is not None and (head.sequence, head.hash) != (expected_sequence - 1, expected_prev):
+    if head is None:
+        row = AccessChainHead.objects.filter(patient_id=patient_id).first()
+        head = (row.sequence, row.hash) if row is not None else None
+    if head is not None and head != (expected_sequence - 1, expected_prev):
         return ChainProblem(
             patient_id,
             expected_sequence,
-            f"the chain ends at {expected_sequence - 1} but its head says {head.sequence} "
+            f"the chain ends at {expected_sequence - 1} but its head says {head[0]} "
             "(events were removed)",
         )
     return None

@@ -1,136 +1,47 @@
-"""Checking that the access log is intact: hash chains and signed checkpoints.
+"""Checking that the access log is intact, for the patient's page and for `verify_access_log`.
 
-`create_checkpoint` (beat, hourly) signs every chain head with Ed25519. `verify_patient_log`
-recomputes a patient's chain and checks it still contains the head recorded in the latest
-checkpoint, so a rewritten (even with every hash recomputed) or truncated chain is caught.
+`verify_patient_log` is what the patient's page shows, at a cost that does not grow with the
+patient's history: an open alarm about their chain (or about the checkpoints) fails it; otherwise
+the newest checkpoint's signature is checked with our keys, the export is checked for a later
+checkpoint the database lacks, and the patient's chain is recomputed from their newest signed
+leaf (which a checkpoint verified before signing) to its head.
 
-The signing key comes from `ACCESS_LOG_SIGNING_KEY` (base64 of a 32-byte Ed25519 private key).
-Without it, a development key is generated once into `ACCESS_LOG_KEY_FILE`.
+`verify_log` is the whole check behind `manage.py verify_access_log`: every checkpoint in order
+(signatures, the chain of previous hashes, tree sizes that only grow, each root against the stored
+leaves, the export), then every chain, recomputed from the first event (or, with `incremental`,
+from its newest signed leaf), each against its signed leaves. Problems become alarms.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import os
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient
 
-from .chain import ChainProblem, verify_chain
-from .models import AccessChainHead, AccessEvent, AccessLogCheckpoint
-
-# --- keys ---------------------------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-@cache
-def _key_from_setting(value: str) -> Ed25519PrivateKey:
-    try:
-        raw = base64.b64decode(value, validate=True)
-        return Ed25519PrivateKey.from_private_bytes(raw)
-    except ValueError as error:
-        raise ImproperlyConfigured(
-            "ACCESS_LOG_SIGNING_KEY must be the base64 of a 32-byte Ed25519 private key "
-            "(python manage.py access_log_key --generate)."
-        ) from error
-
-
-def signing_key() -> Ed25519PrivateKey:
-    if settings.ACCESS_LOG_SIGNING_KEY:
-        return _key_from_setting(settings.ACCESS_LOG_SIGNING_KEY)
-    if settings.PRODUCTION:
-        raise ImproperlyConfigured("ACCESS_LOG_SIGNING_KEY must be set in production.")
-    path = settings.ACCESS_LOG_KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        raw = Ed25519PrivateKey.generate().private_bytes_raw()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(_b64(raw))
-    return _key_from_setting(path.read_text().strip())
-
-
-def public_key_b64() -> str:
-    return _b64(signing_key().public_key().public_bytes_raw())
-
-
-# --- checkpoints --------------------------------------------------------------------------------
-
-
-def _payload(created_at: dt.datetime, heads: dict) -> bytes:
-    body = {"created_at": created_at.astimezone(dt.UTC).isoformat(), "heads": heads}
-    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-
-
-@transaction.atomic
-def create_checkpoint() -> AccessLogCheckpoint:
-    heads = {
-        str(patient_id): [sequence, digest]
-        for patient_id, sequence, digest in AccessChainHead.objects.filter(sequence__gt=0)
-        .order_by("patient_id")
-        .values_list("patient_id", "sequence", "hash")
-    }
-    created_at = timezone.now()
-    key = signing_key()
-    signature = key.sign(_payload(created_at, heads))
-    return AccessLogCheckpoint.objects.create(
-        created_at=created_at,
-        heads=heads,
-        public_key=_b64(key.public_key().public_bytes_raw()),
-        signature=_b64(signature),
-    )
-
-
-def checkpoint_signature_valid(checkpoint: AccessLogCheckpoint) -> bool:
-    """The signature must verify with *our* key (not just the key stored beside it)."""
-    expected = public_key_b64()
-    if checkpoint.public_key != expected:
-        return False
-    public = Ed25519PublicKey.from_public_bytes(base64.b64decode(expected))
-    try:
-        public.verify(
-            base64.b64decode(checkpoint.signature),
-            _payload(checkpoint.created_at, checkpoint.heads),
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def check_against_checkpoint(
-    patient_id: int, checkpoint: AccessLogCheckpoint
-) -> ChainProblem | None:
-    recorded = checkpoint.heads.get(str(patient_id))
-    if recorded is None:
-        return None
-    sequence, digest = recorded
-    event_hash = (
-        AccessEvent.objects.filter(patient_id=patient_id, sequence=sequence)
-        .values_list("hash", flat=True)
-        .first()
-    )
-    if event_hash is None:
-        return ChainProblem(
-            patient_id, sequence, "it was in the signed checkpoint but is missing (log truncated)"
-        )
-    if event_hash != digest:
-        return ChainProblem(
-            patient_id, sequence, "it differs from the signed checkpoint (log rewritten)"
-        )
-    return None
+from . import merkle, note
+from .chain import GENESIS_HASH, ChainProblem, verify_chain
+from .checkpoints import (
+    checkpoint_problem,
+    exported_note,
+    exported_numbers,
+    leaf_hash_hex,
+    open_checkpoint,
+    raise_alarms,
+)
+from .keys import pseudonym, public_key_b64, signing_key, trusted_keys  # noqa: F401
+from .models import (
+    AccessChainHead,
+    AccessEvent,
+    AccessLogAlarm,
+    AccessLogCheckpoint,
+    CheckpointLeaf,
+)
 
 
 @dataclass(frozen=True)
@@ -140,48 +51,291 @@ class IntegrityReport:
     problem: ChainProblem | None = None
     checkpoint_at: dt.datetime | None = None
     detail: str = ""
+    checkpoint_number: int | None = None
+    signed_sequence: int = 0  # the patient's newest link a checkpoint verified and signed
+    verified_from: int = 0  # this check recomputed the links after this sequence
+    alerted: bool = False  # privacy officers and administrators have been told
+
+
+def open_alarms_for(patient_id: int):
+    return AccessLogAlarm.objects.filter(
+        Q(patient_id=patient_id) | Q(patient__isnull=True), resolved_at__isnull=True
+    ).order_by("sequence", "detected_at")  # the log-wide ones (0) first, then the earliest link
 
 
 def verify_patient_log(patient: Patient) -> IntegrityReport:
+    """What the patient's page says. A problem found here that no alarm names yet becomes one
+    now, so privacy officers and administrators are told at once, as the page says."""
     now = timezone.now()
-    problem = verify_chain(patient.pk)
-    if problem is not None:
-        return IntegrityReport(False, now, problem, detail=str(problem))
-    checkpoint = AccessLogCheckpoint.objects.order_by("-created_at", "-id").first()
-    if checkpoint is None:
-        return IntegrityReport(True, now)
-    if not checkpoint_signature_valid(checkpoint):
+    alarm = open_alarms_for(patient.pk).first()
+    if alarm is not None:
+        problem = (
+            ChainProblem(patient.pk, alarm.sequence, alarm.reason) if alarm.patient_id else None
+        )
+        detail = str(problem) if problem else alarm.reason
         return IntegrityReport(
             False,
             now,
-            checkpoint_at=checkpoint.created_at,
-            detail="the latest signed checkpoint does not verify",
+            problem,
+            detail=f"found {alarm.detected_at:%Y-%m-%d %H:%M}: {detail}",
+            alerted=True,
         )
-    problem = check_against_checkpoint(patient.pk, checkpoint)
+    report = _check_patient_log(patient, now)
+    if not report.intact:
+        if report.problem is not None:
+            raise_alarms([report.problem])
+        else:
+            raise_alarms([], log_wide=[report.detail])
+        report = replace(report, alerted=True)
+    return report
+
+
+@lru_cache(maxsize=32)
+def _note_problem(
+    number: int,
+    tree_size: int,
+    root_hash: str,
+    previous_hash: str,
+    key_id: str,
+    note_text: str,
+    keys: tuple[bytes, ...],
+) -> str:
+    """Checking a signature once per process and checkpoint is enough: checkpoints are
+    append-only, and the cache key is everything the check reads, so a changed row is new."""
+    del keys  # part of the cache key only: a rotation re-checks
+    checkpoint = AccessLogCheckpoint(
+        number=number,
+        tree_size=tree_size,
+        root_hash=root_hash,
+        previous_hash=previous_hash,
+        key_id=key_id,
+        note=note_text,
+    )
+    try:
+        open_checkpoint(checkpoint)
+    except note.NoteError as error:
+        return f"checkpoint {number}: {error}"
+    return ""
+
+
+def newest_checkpoint_problem(checkpoint: AccessLogCheckpoint | None) -> str:
+    """`checkpoint_problem` for page views: the signature is checked once per process."""
+    if checkpoint is not None:
+        trouble = _note_problem(
+            checkpoint.number,
+            checkpoint.tree_size,
+            checkpoint.root_hash,
+            checkpoint.previous_hash,
+            checkpoint.key_id,
+            checkpoint.note,
+            tuple(key.public_raw for key in trusted_keys()),
+        )
+        if trouble:
+            return trouble
+    return checkpoint_problem(checkpoint, signature_checked=checkpoint is not None)
+
+
+def signed_leaf_problem(
+    patient_id: int, head: tuple[int, str] | None, checkpoint: AccessLogCheckpoint | None
+) -> tuple[CheckpointLeaf | None, ChainProblem | None]:
+    """The patient's newest signed leaf against their chain: the leaf is what its fields say, in
+    the newest tree, names this patient, and the chain still holds the link it signed."""
+    leaf = CheckpointLeaf.objects.latest_for(patient_id) if checkpoint is not None else None
+    if leaf is None:
+        return None, None
+    if (
+        leaf.leaf_hash != leaf_hash_hex(leaf.pseudonym, leaf.sequence, leaf.head_hash)
+        or leaf.pseudonym != pseudonym(patient_id)
+        or leaf.index >= checkpoint.tree_size
+    ):
+        return leaf, ChainProblem(
+            patient_id, leaf.sequence, "its leaf in the signed checkpoint tree was changed"
+        )
+    if head is None or head[0] < leaf.sequence:
+        return leaf, ChainProblem(
+            patient_id,
+            (head[0] + 1) if head else 1,
+            f"the signed checkpoint holds link {leaf.sequence}, the log now ends before it "
+            "(log truncated)",
+        )
+    return leaf, None
+
+
+def signed_link_problem(patient_id: int, leaf: CheckpointLeaf) -> ChainProblem | None:
+    stored = (
+        AccessEvent.objects.filter(patient_id=patient_id, sequence=leaf.sequence)
+        .values_list("hash", flat=True)
+        .first()
+    )
+    if stored is None:
+        return ChainProblem(
+            patient_id,
+            leaf.sequence,
+            "it was in the signed checkpoint but is missing (log truncated)",
+        )
+    if stored != leaf.head_hash:
+        return ChainProblem(
+            patient_id, leaf.sequence, "it differs from the signed checkpoint (log rewritten)"
+        )
+    return None
+
+
+def _check_patient_log(patient: Patient, now: dt.datetime) -> IntegrityReport:
+    checkpoint = AccessLogCheckpoint.objects.order_by("-number").first()
+    trouble = newest_checkpoint_problem(checkpoint)
+    if trouble:
+        return IntegrityReport(False, now, detail=trouble)
+    head_row = AccessChainHead.objects.filter(patient_id=patient.pk).first()
+    head = (head_row.sequence, head_row.hash) if head_row else None
+    leaf, problem = signed_leaf_problem(patient.pk, head, checkpoint)
+    if problem is not None:
+        return IntegrityReport(False, now, problem, detail=str(problem))
+    after = (leaf.sequence, leaf.head_hash) if leaf else (0, GENESIS_HASH)
+    problem = verify_chain(patient.pk, after=after, head=head)
     return IntegrityReport(
-        problem is None, now, problem, checkpoint.created_at, str(problem) if problem else ""
+        problem is None,
+        now,
+        problem,
+        checkpoint.created_at if checkpoint else None,
+        str(problem) if problem else "",
+        checkpoint.number if checkpoint else None,
+        after[0],
+        after[0],
     )
 
 
-def verify_all() -> list[str]:
-    """Every problem in the whole log (used by `manage.py verify_access_log`)."""
+# --- the whole log ------------------------------------------------------------------------------
+
+
+def verify_checkpoints() -> list[str]:
+    """Every checkpoint, in order, against its signature, the one before it, the stored leaves
+    and the export. Reads every leaf once."""
     problems: list[str] = []
-    checkpoint = AccessLogCheckpoint.objects.order_by("-created_at", "-id").first()
-    if checkpoint is not None and not checkpoint_signature_valid(checkpoint):
+    stack_hashes: list[bytes] = []
+    leaves = CheckpointLeaf.objects.order_by("index").iterator(5000)
+    pending = next(leaves, None)
+    previous_body: str | None = None
+    previous_size = 0
+    expected_number = 1
+    for checkpoint in AccessLogCheckpoint.objects.order_by("number").iterator(500):
+        if checkpoint.number != expected_number:
+            problems.append(
+                f"checkpoint {expected_number} is missing (the next one is {checkpoint.number})"
+            )
+            return problems
+        expected_number += 1
+        try:
+            body = open_checkpoint(checkpoint)
+        except note.NoteError as error:
+            problems.append(f"checkpoint {checkpoint.number}: {error}")
+            return problems
+        wanted_previous = note.body_hash(previous_body) if previous_body else note.GENESIS_PREVIOUS
+        if body.previous != wanted_previous:
+            problems.append(
+                f"checkpoint {checkpoint.number} does not follow checkpoint {checkpoint.number - 1}"
+            )
+            return problems
+        if body.size < previous_size:
+            problems.append(f"checkpoint {checkpoint.number}: the tree shrank")
+            return problems
+        while pending is not None and pending.index < body.size:
+            if pending.index != len(stack_hashes):
+                problems.append(f"leaf {len(stack_hashes)} of the checkpoint tree is missing")
+                return problems
+            if (
+                pending.leaf_hash
+                != leaf_hash_hex(pending.pseudonym, pending.sequence, pending.head_hash)
+                or pending.checkpoint_id > checkpoint.number
+            ):
+                problems.append(f"leaf {pending.index} of the checkpoint tree was changed")
+                return problems
+            stack_hashes.append(bytes.fromhex(pending.leaf_hash))
+            pending = next(leaves, None)
+        if len(stack_hashes) != body.size or merkle.root(stack_hashes) != body.root:
+            problems.append(
+                f"checkpoint {checkpoint.number}: the stored leaves do not give its signed root"
+            )
+            return problems
+        exported = exported_note(checkpoint.number)
+        if exported is not None and exported != checkpoint.note:
+            problems.append(f"checkpoint {checkpoint.number} differs from its exported copy")
+        previous_body, previous_size = body.text(), body.size
+    if pending is not None:
+        problems.append(f"leaf {pending.index} is in no signed checkpoint")
+    last = expected_number - 1
+    beyond = [number for number in exported_numbers() if number > last]
+    if beyond:
         problems.append(
-            f"checkpoint of {checkpoint.created_at:%Y-%m-%d %H:%M}: signature does not verify"
+            f"the checkpoint export holds checkpoint {beyond[0]}, the database stops at {last} "
+            "(restored from an older copy, or checkpoints removed)"
         )
-        checkpoint = None
+    return problems
+
+
+@dataclass
+class LogReport:
+    checkpoint_problems: list[str]
+    chain_problems: list[ChainProblem]
+    chains: int = 0
+
+    @property
+    def problems(self) -> list[str]:
+        return self.checkpoint_problems + [str(problem) for problem in self.chain_problems]
+
+
+def verify_log(
+    *,
+    incremental: bool = False,
+    start_after: int = 0,
+    progress: Callable[[str], None] | None = None,
+    alarm: bool = True,
+) -> LogReport:
+    """The whole log. `incremental` recomputes each chain only after its newest signed leaf;
+    `start_after` resumes a run that stopped, after that patient id (progress names it)."""
+    checkpoint_problems = verify_checkpoints()
+    newest: dict[int, CheckpointLeaf] = {}
+    signed_leaves: dict[int, list[tuple[int, str]]] = {}
+    for leaf in CheckpointLeaf.objects.order_by("index").iterator(5000):
+        newest[leaf.patient_id] = leaf
+        signed_leaves.setdefault(leaf.patient_id, []).append((leaf.sequence, leaf.head_hash))
     patient_ids = set(AccessChainHead.objects.values_list("patient_id", flat=True))
-    if checkpoint is not None:
-        patient_ids |= {int(pk) for pk in checkpoint.heads}
+    patient_ids |= set(newest)
     patient_ids |= set(
         AccessEvent.objects.order_by().values_list("patient_id", flat=True).distinct()
     )
-    for patient_id in sorted(patient_ids):
-        problem = verify_chain(patient_id)
-        if problem is None and checkpoint is not None:
-            problem = check_against_checkpoint(patient_id, checkpoint)
+    chain_problems: list[ChainProblem] = []
+    ordered = sorted(pk for pk in patient_ids if pk > start_after)
+    for done, patient_id in enumerate(ordered, start=1):
+        problem = _verify_one(patient_id, newest.get(patient_id), signed_leaves, incremental)
         if problem is not None:
-            problems.append(str(problem))
-    return problems
+            chain_problems.append(problem)
+        if progress is not None:
+            progress(f"{done}/{len(ordered)} chains checked (last: patient {patient_id})")
+    if alarm:
+        raise_alarms(chain_problems, log_wide=checkpoint_problems)
+    return LogReport(checkpoint_problems, chain_problems, len(ordered))
+
+
+def _verify_one(
+    patient_id: int,
+    leaf: CheckpointLeaf | None,
+    signed_leaves: dict[int, list[tuple[int, str]]],
+    incremental: bool,
+) -> ChainProblem | None:
+    head = AccessChainHead.objects.filter(patient_id=patient_id).first()
+    if leaf is not None and (head is None or head.sequence < leaf.sequence):
+        return ChainProblem(
+            patient_id,
+            (head.sequence + 1) if head else 1,
+            f"the signed checkpoint holds link {leaf.sequence}, the log now ends before it "
+            "(log truncated)",
+        )
+    if incremental and leaf is not None:
+        return verify_chain(patient_id, after=(leaf.sequence, leaf.head_hash))
+    signed = dict(signed_leaves.get(patient_id, []))
+    return verify_chain(patient_id, signed=signed)
+
+
+def verify_all() -> list[str]:
+    """Every problem in the whole log, as text (kept for callers of the old API)."""
+    return verify_log().problems

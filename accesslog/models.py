@@ -203,26 +203,34 @@ class AccessChainVerification(models.Model):
 
 
 class AccessLogCheckpoint(models.Model):
-    """A signed snapshot of every chain head. Someone with write access to the database could
-    recompute a whole chain or drop its newest events; a checkpoint signed with a key they do
-    not hold lets verification notice (see `accesslog.integrity`)."""
+    """A signed tree head of the transparency log (see `accesslog.checkpoints`): a C2SP
+    tlog-checkpoint over every leaf appended so far, chained to the checkpoint before it.
+    Someone with write access to the database can rewrite chains, leaves and rows here, but not
+    sign; verification trusts only the configured public keys, never a key stored beside the data.
+    The columns repeat what the signed note says, for queries; verification reads the note."""
 
     # What the application's PostgreSQL role may do here (manage.py grant_app_role).
     app_role_privileges = ("SELECT", "INSERT")
 
+    number = models.PositiveBigIntegerField(unique=True)
     created_at = models.DateTimeField()
-    heads = models.JSONField(help_text='{"<patient id>": [sequence, hash], ...}')
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64, help_text="Hex SHA-256 Merkle tree head.")
+    previous_hash = models.CharField(
+        max_length=64, help_text="Hex SHA-256 of the previous checkpoint's body (zeros: first)."
+    )
+    key_id = models.CharField(max_length=8, help_text="Hex C2SP key id of the signing key.")
     public_key = models.CharField(max_length=64, help_text="Base64 Ed25519 public key.")
-    signature = models.CharField(max_length=128, help_text="Base64 Ed25519 signature.")
+    note = models.TextField(help_text="The C2SP signed note, exactly as signed and published.")
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        get_latest_by = "created_at"
+        ordering = ["-number"]
+        get_latest_by = "number"
 
     def __str__(self) -> str:
-        return f"Access log checkpoint of {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Access log checkpoint {self.number} of {self.created_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -231,3 +239,77 @@ class AccessLogCheckpoint(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Checkpoints are append-only.")
+
+
+class CheckpointLeafQuerySet(AppendOnlyQuerySet):
+    def latest_for(self, patient_id: int) -> CheckpointLeaf | None:
+        return self.filter(patient_id=patient_id).order_by("-index").first()
+
+
+class CheckpointLeaf(models.Model):
+    """One leaf of the transparency log: a chain head that a checkpoint verified and signed.
+    A checkpoint appends a leaf for every chain that moved since the one before, so the tree
+    only grows, and a patient's newest leaf is their newest signed head."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
+    index = models.PositiveBigIntegerField(unique=True)
+    checkpoint = models.ForeignKey(
+        AccessLogCheckpoint, on_delete=models.PROTECT, related_name="leaves", to_field="number"
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="checkpoint_leaves", db_index=False
+    )
+    pseudonym = models.CharField(
+        max_length=64, help_text="Keyed hash naming the patient in public (never the MRN)."
+    )
+    sequence = models.PositiveBigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    leaf_hash = models.CharField(max_length=64)
+
+    objects = CheckpointLeafQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["index"]
+        indexes = [models.Index(fields=["patient", "-index"])]
+
+    def __str__(self) -> str:
+        return f"Checkpoint leaf {self.index}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Checkpoint leaves are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Checkpoint leaves are append-only.")
+
+
+class AccessLogAlarm(models.Model):
+    """A chain that failed verification: a checkpoint refused to sign over it and the privacy
+    officers and administrators were alerted. The patient's page shows it until it is resolved
+    (by a person, in the admin, after investigation)."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role): no DELETE.
+    app_role_privileges = ("SELECT", "INSERT", "UPDATE")
+
+    patient = models.ForeignKey(
+        Patient,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_log_alarms",
+        help_text="Empty: the alarm is about the checkpoints, so every patient's log.",
+    )
+    detected_at = models.DateTimeField()
+    sequence = models.PositiveBigIntegerField(help_text="The first link that failed.")
+    reason = models.CharField(max_length=300)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"Access log alarm for patient {self.patient_id} at link {self.sequence}"

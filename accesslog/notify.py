@@ -52,6 +52,12 @@ def access_message(
     return f"{actor_name} looked at {what}{how} {when}."
 
 
+def log_fingerprint(event: AccessEvent) -> str:
+    """A short pointer into the patient's own log (no health data): the entry's number and the
+    start of its hash, to compare with the access log page, the CSV or a proof bundle."""
+    return f"Log entry {event.sequence}, fingerprint {event.hash[:8]}."
+
+
 def _coalesce_into_recent(event: AccessEvent) -> tuple[int, int, dt.datetime, bool] | None:
     """Count `event` in the patient's newest notification about this actor's reads within the
     window, if there is one: (its id, the new count, its first read, whether an earlier read
@@ -117,6 +123,7 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
             last=event.occurred_at,
             emergency=emergency or emergency_before,
         )
+        message += " " + log_fingerprint(event)
         Notification.objects.filter(pk=notification).update(message=message)
         return notification
 
@@ -130,7 +137,9 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
             first=event.occurred_at,
             last=event.occurred_at,
             emergency=emergency,
-        ),
+        )
+        + " "
+        + log_fingerprint(event),
         link=reverse("portal:access_log"),
         email_due_at=event.occurred_at
         if delivery == Delivery.IMMEDIATE

@@ -8,8 +8,9 @@ mark never moves past it, so a tampered chain stays reported. The log page advan
 most `PAGE_VERIFY_LIMIT` links per view; the beat task `verify_new_access_events` (every five
 minutes) catches every chain up.
 
-Edits to links before the mark are caught by the signed checkpoints and `verify_access_log`
-(`accesslog.integrity`), which recompute from the start; on PostgreSQL the application's role
+Each view also checks the patient's newest signed checkpoint leaf (`accesslog.integrity`), and
+shows an open alarm first. Edits to links before the mark are caught by the signed checkpoints
+and `verify_access_log`, which recompute from the start; on PostgreSQL the application's role
 cannot update or delete events at all (`manage.py grant_app_role`).
 """
 
@@ -17,15 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.db import connection
-from django.db.models import F, JSONField, OuterRef, Q, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from . import integrity
 from .chain import GENESIS_HASH, ChainProblem, UnknownHashVersion, compute_hash
+from .checkpoints import raise_alarms
 from .models import AccessChainHead, AccessChainVerification, AccessEvent, AccessLogCheckpoint
 
 PAGE_VERIFY_LIMIT = 2000
@@ -210,53 +209,49 @@ def advance(
     return mark, problem
 
 
-@lru_cache(maxsize=16)
-def _signature_valid(checkpoint_id: int, signature: str) -> bool:
-    """Checkpoints are append-only (on PostgreSQL the application's role cannot update them), so
-    a signature checked once per process holds; only the first view after a checkpoint pays for
-    reading every head it signed."""
-    checkpoint = AccessLogCheckpoint.objects.filter(pk=checkpoint_id, signature=signature).first()
-    return checkpoint is not None and integrity.checkpoint_signature_valid(checkpoint)
-
-
-def _head_in_checkpoint(patient_id: int) -> RawSQL:
-    """`heads["<patient id>"]`, extracted by the database. (Django's key transforms read a key
-    of digits as an array index.)"""
-    # Only constant names are formatted in; the patient's id is a parameter.
-    quote = connection.ops.quote_name
-    column = f"{quote(AccessLogCheckpoint._meta.db_table)}.{quote('heads')}"
-    if connection.vendor == "postgresql":
-        sql, params = f"{column} -> %s::text", [str(patient_id)]
-    else:
-        sql, params = f"JSON_EXTRACT({column}, %s)", [f'$."{patient_id}"']
-    return RawSQL(sql, params, output_field=JSONField())  # noqa: S611
-
-
-def _against_latest_checkpoint(
-    patient_id: int,
+def _against_signed_leaf(
+    patient_id: int, head: tuple[int, str]
 ) -> tuple[dt.datetime | None, ChainProblem | None, str]:
-    """Today's checkpoint check, without loading every patient's head: read this patient's
-    head from the latest checkpoint in SQL."""
-    latest = (
-        AccessLogCheckpoint.objects.order_by("-created_at", "-id")
-        .annotate(patient_head=_head_in_checkpoint(patient_id))
-        .values_list("pk", "created_at", "signature", "patient_head")
-        .first()
+    """The newest checkpoint (signature checked once per process, and the export) and the
+    patient's newest signed leaf: still in the tree, and the chain still holds the link it
+    signed. A few small queries, whatever the size of the log."""
+    checkpoint = AccessLogCheckpoint.objects.order_by("-number").first()
+    trouble = integrity.newest_checkpoint_problem(checkpoint)
+    if trouble:
+        return None, None, trouble
+    leaf, problem = integrity.signed_leaf_problem(patient_id, head if head[0] else None, checkpoint)
+    if problem is None and leaf is not None:
+        problem = integrity.signed_link_problem(patient_id, leaf)
+    return (
+        checkpoint.created_at if checkpoint else None,
+        problem,
+        str(problem) if problem else "",
     )
-    if latest is None:
-        return None, None, ""
-    pk, created_at, signature, patient_head = latest
-    if not _signature_valid(pk, signature):
-        return created_at, None, "the latest signed checkpoint does not verify"
-    recorded = AccessLogCheckpoint(heads={str(patient_id): patient_head} if patient_head else {})
-    problem = integrity.check_against_checkpoint(patient_id, recorded)
-    return created_at, problem, str(problem) if problem else ""
 
 
 def log_status(patient_id: int, head: tuple[int, str] | None) -> LogStatus:
-    """Verify what is new in the patient's chain (bounded) and check it against the latest
-    signed checkpoint. The cost does not grow with the length of the chain."""
+    """Verify what is new in the patient's chain (bounded) and check it against the newest
+    signed checkpoint. The cost does not grow with the length of the chain. An open alarm is
+    shown first; a problem found here that no alarm names yet becomes one, so privacy officers
+    and administrators are told at once, as the page says."""
     now = timezone.now()
+    alarm = integrity.open_alarms_for(patient_id).first()
+    if alarm is not None:
+        problem = (
+            ChainProblem(patient_id, alarm.sequence, alarm.reason) if alarm.patient_id else None
+        )
+        detail = f"found {alarm.detected_at:%Y-%m-%d %H:%M}: {problem or alarm.reason}"
+        return LogStatus(False, now, 0, head[0] if head else 0, problem, detail=detail)
+    status = _log_status(patient_id, head, now)
+    if not status.intact:
+        if status.problem is not None:
+            raise_alarms([status.problem])
+        else:
+            raise_alarms([], log_wide=[status.detail])
+    return status
+
+
+def _log_status(patient_id: int, head: tuple[int, str] | None, now: dt.datetime) -> LogStatus:
     if head is None:
         head = (0, GENESIS_HASH)
         if AccessEvent.objects.filter(patient_id=patient_id).exists():
@@ -265,7 +260,7 @@ def log_status(patient_id: int, head: tuple[int, str] | None) -> LogStatus:
     mark, problem = advance(patient_id, head, limit=PAGE_VERIFY_LIMIT)
     if problem is not None:
         return LogStatus(False, now, mark.sequence, head[0], problem, detail=str(problem))
-    checkpoint_at, problem, detail = _against_latest_checkpoint(patient_id)
+    checkpoint_at, problem, detail = _against_signed_leaf(patient_id, head)
     return LogStatus(
         not detail, now, mark.sequence, head[0], problem, checkpoint_at=checkpoint_at, detail=detail
     )

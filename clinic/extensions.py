@@ -15,6 +15,8 @@ Each app may have a `navigation.py` module defining any of:
   onboarding visit's page;
 - `access_event_marks(patient, event_ids) -> dict[event_id, dict]`: a mark (`label`, `url`) shown
   on rows of the patient's access log instead of "I don't recognise this", e.g. "Concern open";
+- `handout_items() -> list[dict]`: what the activation handout also hands over in person
+  (`title`, `text`, `value`, optional `qr_svg`: an SVG drawing of `value` made by our own code);
 
 an `outbox.py` module with `EMAIL_BUILDERS = {kind: build(notification)}` for the emails of the
 kinds it writes to the outbox without a recipient account (see `notifications.delivery`), and a

@@ -279,7 +279,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
     "send-due-digests": {"task": "notifications.tasks.send_due_digests", "schedule": 300.0},
-    "checkpoint-access-log": {"task": "accesslog.tasks.checkpoint_access_log", "schedule": 3600.0},
+    "checkpoint-access-log": {
+        "task": "accesslog.tasks.checkpoint_access_log",
+        "schedule": float(env.int("ACCESS_LOG_CHECKPOINT_SECONDS", default=300)),
+    },
+    "verify-access-log": {"task": "accesslog.tasks.verify_access_log", "schedule": 86400.0},
     "verify-new-access-events": {
         "task": "accesslog.tasks.verify_new_access_events",
         "schedule": 300.0,
@@ -310,6 +314,18 @@ ACCESS_DIGEST_HOUR = env.int("ACCESS_DIGEST_HOUR", default=18)  # clinic time
 ACCESS_LOG_SIGNING_KEY = env.str("ACCESS_LOG_SIGNING_KEY", default="")
 ACCESS_LOG_KEY_FILE = Path(
     env.str("ACCESS_LOG_KEY_FILE", default=str(BASE_DIR / "var" / "access-log-signing.key"))
+)
+# Public keys that signed checkpoints before a key rotation (comma-separated base64): still listed
+# on /transparency/ and still accepted when verifying the checkpoints they signed.
+ACCESS_LOG_RETIRED_PUBLIC_KEYS = env.list("ACCESS_LOG_RETIRED_PUBLIC_KEYS", default=[])
+# The transparency log's name: the first line of every checkpoint and the signing key's name.
+ACCESS_LOG_ORIGIN = env.str("ACCESS_LOG_ORIGIN", default="")
+# Keys the pseudonyms that name patients in the public tree. Unset: derived from SECRET_KEY.
+ACCESS_LOG_PSEUDONYM_KEY = env.str("ACCESS_LOG_PSEUDONYM_KEY", default="")
+# Every checkpoint is also written here, once, outside the database (point it at write-once
+# storage). Empty: no export.
+ACCESS_LOG_EXPORT_DIR = env.str(
+    "ACCESS_LOG_EXPORT_DIR", default=str(BASE_DIR / "var" / "checkpoints")
 )
 RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 

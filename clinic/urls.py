@@ -42,6 +42,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("activate/", include("patients.activation_urls")),
     path("education/", include("education.urls")),
+    path("transparency/", include("accesslog.transparency_urls")),
     path("staff/", include((staff_patterns, "staff"))),
     path("portal/", include((portal_patterns, "portal"))),
 ]

@@ -35,6 +35,7 @@ class NotificationKind(models.TextChoices):
     QUESTION_ANSWERED = "question_answered", "Your question was answered"
     QUESTION_WAITING = "question_waiting", "A patient's question is waiting"
     SURVEY_INVITATION = "survey_invitation", "A short survey"
+    ACCESS_LOG_ALARM = "access_log_alarm", "The access log failed verification"
     GENERAL = "general", "Message"
     ONBOARDING_INVITATION = "onboarding_invitation", "Invitation to the first visit"
     ONBOARDING_RESCHEDULED = "onboarding_rescheduled", "First visit moved"

@@ -359,6 +359,9 @@ def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
             "code": format_activation_code(issued.plain),
             "expires_at": issued.activation_code.expires_at,
             "activate_url": base + reverse("activate"),
+            "handout_items": [
+                item for items in collect("navigation", "handout_items") for item in items()
+            ],
         },
     )
 

@@ -15,6 +15,9 @@ PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="rapport-test-media-"))  # noq
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 ACCESS_LOG_KEY_FILE = Path(tempfile.mkdtemp(prefix="rapport-test-key-")) / "access-log.key"  # noqa: F405
+# Each test database starts its checkpoints at 1: tests that exercise the export give it a folder
+# of their own (the `checkpoint_export` fixture).
+ACCESS_LOG_EXPORT_DIR = ""
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: integration tests run Celery workers and writers in other processes.

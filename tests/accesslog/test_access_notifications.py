@@ -241,3 +241,30 @@ def test_the_portal_never_asks_a_signed_in_patient_to_sign_in(
     page = client.get("/portal/notifications/").content.decode()
     assert "Dr A. Rivera looked at your record" in page
     assert "sign in" not in page.lower().split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_the_notification_points_into_the_log_without_health_data(patient, physician):
+    from accesslog.chain import append_event
+    from accesslog.models import AccessAction, AccessBasis, AccessTarget
+    from accesslog.notify import notify_patient_of_access
+
+    def read():
+        return append_event(
+            patient=patient,
+            actor=physician,
+            action=AccessAction.VIEW,
+            target=AccessTarget.RECORD,
+            basis=AccessBasis.GRANT,
+            purpose="treatment",
+        )
+
+    from notifications.models import Notification
+
+    first = read()
+    notification = Notification.objects.get(pk=notify_patient_of_access(first))
+    assert notification.message.endswith(f"Log entry 1, fingerprint {first.hash[:8]}.")
+    second = read()  # coalesced into the same notification: it points at the newest entry
+    assert notify_patient_of_access(second) == notification.pk
+    notification.refresh_from_db()
+    assert notification.message.endswith(f"Log entry 2, fingerprint {second.hash[:8]}.")
+    assert "treatment" not in notification.message

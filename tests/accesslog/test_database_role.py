@@ -20,6 +20,7 @@ pytestmark = pytest.mark.postgres
 
 EVENTS = "accesslog_accessevent"
 CHECKPOINTS = "accesslog_accesslogcheckpoint"
+LEAVES = "accesslog_checkpointleaf"
 READERS = "accesslog_accessreader"
 HEADS = "accesslog_accesschainhead"
 
@@ -57,7 +58,7 @@ def test_queries_run_as_the_application_role_which_owns_nothing(app_role):
         assert cursor.fetchone() == (False, False)
 
 
-@pytest.mark.parametrize("table", [EVENTS, CHECKPOINTS, READERS])
+@pytest.mark.parametrize("table", [EVENTS, CHECKPOINTS, LEAVES, READERS])
 def test_the_log_cannot_be_updated_deleted_or_truncated(app_role, table, patient, physician):
     log_reads(patient, physician, 2)
     _refused(f"UPDATE {table} SET id = id", match="permission denied")

@@ -15,6 +15,8 @@ def test_the_log_tables_are_read_and_append_only_for_the_app():
     privileges = _privileges_by_table()
     assert privileges["accesslog_accessevent"] == ("SELECT", "INSERT")
     assert privileges["accesslog_accesslogcheckpoint"] == ("SELECT", "INSERT")
+    assert privileges["accesslog_checkpointleaf"] == ("SELECT", "INSERT")
+    assert privileges["accesslog_accesslogalarm"] == ("SELECT", "INSERT", "UPDATE")
     assert privileges["accesslog_accessreader"] == ("SELECT", "INSERT")
     assert privileges["accesslog_accesschainhead"] == ("SELECT", "INSERT", "UPDATE")
     assert privileges["patients_patient"] == ("SELECT", "INSERT", "UPDATE", "DELETE")

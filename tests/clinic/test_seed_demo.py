@@ -28,6 +28,10 @@ def test_seed_demo_prints_accounts_and_is_idempotent(db):
     assert first["clinic.User"] >= 6
     assert first["patients.Patient"] >= 3
 
+    # Nothing runs beat locally: the demo's access log is signed once, verified first.
+    assert first["accesslog.AccessLogCheckpoint"] == 1
+    assert first["accesslog.CheckpointLeaf"] >= 1 and first["accesslog.AccessLogAlarm"] == 0
+
     out2 = StringIO()
     call_command("seed_demo", stdout=out2)
     assert row_counts() == first

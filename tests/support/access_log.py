@@ -12,6 +12,7 @@ from accesslog.models import (
     AccessEvent,
     AccessLogCheckpoint,
     AccessTarget,
+    CheckpointLeaf,
 )
 from tests.support.database import as_table_owner
 
@@ -37,6 +38,7 @@ def raw_sql(sql: str, params: list) -> None:
     tables = [
         AccessEvent._meta.db_table,
         AccessLogCheckpoint._meta.db_table,
+        CheckpointLeaf._meta.db_table,
         AccessChainHead._meta.db_table,
     ]
     with as_table_owner(), connection.cursor() as cursor:
@@ -48,3 +50,23 @@ def raw_sql(sql: str, params: list) -> None:
         if connection.vendor == "postgresql":
             for table in tables:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+def rewrite_chain(patient_id: int, *, purpose: str, from_sequence: int = 1) -> None:
+    """What an attacker with write access would do: change a field from `from_sequence` on and
+    recompute every hash after it, and the head, so the chain on its own verifies again."""
+    from accesslog.chain import GENESIS_HASH, compute_hash
+
+    events = list(AccessEvent.objects.filter(patient_id=patient_id).order_by("sequence"))
+    prev = GENESIS_HASH
+    for event in events:
+        if event.sequence >= from_sequence:
+            event.purpose = purpose
+            event.prev_hash = prev
+            event.hash = compute_hash(event)
+            raw_sql(
+                "UPDATE accesslog_accessevent SET purpose=%s, prev_hash=%s, hash=%s WHERE id=%s",
+                [event.purpose, event.prev_hash, event.hash, event.pk],
+            )
+        prev = event.hash
+    raw_sql("UPDATE accesslog_accesschainhead SET hash=%s WHERE patient_id=%s", [prev, patient_id])

@@ -7,7 +7,7 @@ import base64
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management.base import BaseCommand
 
-from accesslog.integrity import public_key_b64
+from accesslog.keys import public_key_b64
 
 
 class Command(BaseCommand):

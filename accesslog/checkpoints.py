@@ -1,0 +1,309 @@
+"""Checkpoints that verify before they sign: the access log's transparency log.
+
+Every few minutes (beat, and `manage.py checkpoint_access_log`) `create_checkpoint`:
+
+1. checks the previous checkpoint: signed by a key we trust, its columns as its note says, the
+   tree of stored leaves still has its root, and the write-once export does not already hold a
+   later checkpoint (a database restored from an older copy, or checkpoints removed). If any of
+   this fails nothing is signed: signing on top of it would launder the damage;
+2. for every chain whose head moved since its newest leaf, recomputes the links from that leaf's
+   (sequence, hash) to the current head, so the cost is the number of new events. A chain that
+   fails, a head that moved backwards, or a chain that disappeared gets no new leaf; an alarm is
+   written and privacy officers and administrators are alerted at once;
+3. appends one leaf per verified chain (RFC 6962 leaf: pseudonym, sequence, head hash), computes
+   the Merkle tree head over every leaf so far, and signs a C2SP tlog-checkpoint naming the
+   previous checkpoint's hash; after commit the signed note is written once to the export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.models import Role, User
+from notifications.models import NotificationKind
+from notifications.services import notify
+
+from . import merkle, note
+from .chain import GENESIS_HASH, ChainProblem, verify_chain
+from .keys import current_public_key, origin, pseudonym, signing_key, trusted_keys
+from .models import AccessChainHead, AccessLogAlarm, AccessLogCheckpoint, CheckpointLeaf
+
+LEAF_VERSION = "rapport-access-log-leaf/1"
+
+
+def leaf_data(pseudonym_hex: str, sequence: int, head_hash: str) -> bytes:
+    """The bytes a leaf commits to (its hash is SHA-256(0x00 || these bytes))."""
+    return f"{LEAF_VERSION}\n{pseudonym_hex}\n{sequence}\n{head_hash}\n".encode()
+
+
+def leaf_hash_hex(pseudonym_hex: str, sequence: int, head_hash: str) -> str:
+    return merkle.leaf_hash(leaf_data(pseudonym_hex, sequence, head_hash)).hex()
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- the write-once export ---------------------------------------------------------------------
+
+
+def export_path(number: int) -> Path | None:
+    if not settings.ACCESS_LOG_EXPORT_DIR:
+        return None
+    return Path(settings.ACCESS_LOG_EXPORT_DIR) / f"{number:012d}.checkpoint"
+
+
+def export_checkpoint(checkpoint: AccessLogCheckpoint) -> None:
+    """Write the signed note once (O_EXCL: never overwrite). An existing identical file is fine
+    (a retried export); a different one is left alone and reported by verification."""
+    path = export_path(checkpoint.number)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+        handle.write(checkpoint.note)
+
+
+def exported_note(number: int) -> str | None:
+    path = export_path(number)
+    if path is None or not path.exists():
+        return None
+    return path.read_text(encoding="utf-8")
+
+
+def exported_numbers() -> list[int]:
+    if not settings.ACCESS_LOG_EXPORT_DIR:
+        return []
+    folder = Path(settings.ACCESS_LOG_EXPORT_DIR)
+    if not folder.is_dir():
+        return []
+    return sorted(int(path.stem) for path in folder.glob("*.checkpoint") if path.stem.isdigit())
+
+
+# --- checking one checkpoint ------------------------------------------------------------------
+
+
+def open_checkpoint(checkpoint: AccessLogCheckpoint) -> note.CheckpointBody:
+    """The checkpoint's body as signed, after checking the signature with a key we trust (never
+    the key stored in the row) and that the row's columns say what the note says."""
+    body_text, public_raw = note.open_note(
+        checkpoint.note, origin(), [key.public_raw for key in trusted_keys()]
+    )
+    body = note.parse_body(body_text)
+    if (
+        body.origin != origin()
+        or body.number != checkpoint.number
+        or body.size != checkpoint.tree_size
+        or body.root.hex() != checkpoint.root_hash
+        or body.previous != checkpoint.previous_hash
+        or note.key_id(origin(), public_raw).hex() != checkpoint.key_id
+    ):
+        raise note.NoteError(f"checkpoint {checkpoint.number} does not match its signed note")
+    return body
+
+
+def checkpoint_problem(
+    checkpoint: AccessLogCheckpoint | None, *, signature_checked: bool = False
+) -> str:
+    """What is wrong with the newest checkpoint on its own (signature, columns, export), or ""."""
+    if checkpoint is None:
+        if exported_note(1) is not None:
+            return "the checkpoint export holds checkpoints the database does not (removed)"
+        return ""
+    if not signature_checked:
+        try:
+            open_checkpoint(checkpoint)
+        except note.NoteError as error:
+            return f"checkpoint {checkpoint.number}: {error}"
+    exported = exported_note(checkpoint.number)
+    if exported is not None and exported != checkpoint.note:
+        return f"checkpoint {checkpoint.number} differs from its exported copy"
+    if exported_note(checkpoint.number + 1) is not None:
+        return (
+            f"the checkpoint export holds checkpoint {checkpoint.number + 1}, the database stops "
+            f"at {checkpoint.number} (restored from an older copy, or checkpoints removed)"
+        )
+    return ""
+
+
+# --- alarms -------------------------------------------------------------------------------------
+
+
+def _alerted_people():
+    return User.objects.filter(
+        staff_profile__role__in=[Role.PRIVACY_OFFICER, Role.ADMIN], is_active=True
+    )
+
+
+def raise_alarms(problems: list[ChainProblem], *, log_wide: list[str] = ()) -> list[AccessLogAlarm]:
+    """Record each problem once (an open alarm for the same break is not repeated) and alert the
+    privacy officers and administrators at once. The message names no patient and no health data:
+    the alarm list, behind sign-in, says which chain."""
+    now = timezone.now()
+    new: list[AccessLogAlarm] = []
+    wanted = [(p.patient_id, p.sequence, p.reason[:300]) for p in problems]
+    wanted += [(None, 0, reason[:300]) for reason in log_wide]
+    for patient_id, sequence, reason in wanted:
+        open_alarms = AccessLogAlarm.objects.filter(
+            patient_id=patient_id, sequence=sequence, reason=reason, resolved_at__isnull=True
+        )
+        if open_alarms.exists():
+            continue
+        new.append(
+            AccessLogAlarm.objects.create(
+                patient_id=patient_id, detected_at=now, sequence=sequence, reason=reason
+            )
+        )
+    if new:
+        chains = len({alarm.patient_id for alarm in new if alarm.patient_id is not None})
+        what = f"{chains} patient log(s)" if chains else "the log of checkpoints"
+        for person in _alerted_people():
+            notify(
+                recipient=person,
+                kind=NotificationKind.ACCESS_LOG_ALARM,
+                message=f"The access log failed verification: {what} could not be verified "
+                "and will not be signed until someone investigates. Look at the alarms now.",
+                link=reverse("admin:accesslog_accesslogalarm_changelist"),
+            )
+    return new
+
+
+# --- creating a checkpoint ----------------------------------------------------------------------
+
+
+@dataclass
+class CheckpointRun:
+    checkpoint: AccessLogCheckpoint | None
+    signed_chains: int = 0
+    problems: list[ChainProblem] = field(default_factory=list)
+    refused: str = ""  # why nothing at all was signed
+
+
+def _stored_leaves() -> tuple[list[bytes], dict[int, CheckpointLeaf], str]:
+    """Every leaf's hash in index order, each patient's newest leaf, and what is wrong with the
+    stored leaves themselves (a gap, or a leaf whose hash is not what its fields give)."""
+    hashes: list[bytes] = []
+    newest: dict[int, CheckpointLeaf] = {}
+    for leaf in CheckpointLeaf.objects.order_by("index").iterator(5000):
+        if leaf.index != len(hashes):
+            return hashes, newest, f"leaf {len(hashes)} of the checkpoint tree is missing"
+        if leaf_hash_hex(leaf.pseudonym, leaf.sequence, leaf.head_hash) != leaf.leaf_hash:
+            return hashes, newest, f"leaf {leaf.index} of the checkpoint tree was changed"
+        hashes.append(bytes.fromhex(leaf.leaf_hash))
+        newest[leaf.patient_id] = leaf
+    return hashes, newest, ""
+
+
+CHECKPOINT_LOCK = 0x52415050  # "RAPP": one checkpoint at a time
+
+
+def _lock_checkpoints() -> None:
+    """One checkpoint job at a time. The application's role may not UPDATE checkpoints, so it
+    cannot SELECT ... FOR UPDATE them: PostgreSQL gets a transaction-scoped advisory lock (SQLite
+    serialises writers anyway; the unique number refuses a duplicate in any case)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHECKPOINT_LOCK])
+
+
+@transaction.atomic
+def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
+    now = now or timezone.now()
+    _lock_checkpoints()
+    previous = AccessLogCheckpoint.objects.order_by("-number").first()
+    hashes, newest, refused = _stored_leaves()
+    if not refused:
+        refused = checkpoint_problem(previous)
+    if not refused:
+        size = previous.tree_size if previous else 0
+        if len(hashes) != size or merkle.root(hashes).hex() != (
+            previous.root_hash if previous else merkle.EMPTY_ROOT.hex()
+        ):
+            refused = "the stored leaves no longer give the previous checkpoint's tree"
+    if refused:
+        raise_alarms([], log_wide=[refused])
+        return CheckpointRun(None, refused=refused)
+
+    problems: list[ChainProblem] = []
+    new_leaves: list[CheckpointLeaf] = []
+    number = previous.number + 1 if previous else 1
+    heads = dict(
+        (patient_id, (sequence, digest))
+        for patient_id, sequence, digest in AccessChainHead.objects.filter(sequence__gt=0)
+        .order_by("patient_id")
+        .values_list("patient_id", "sequence", "hash")
+    )
+    for patient_id, leaf in newest.items():
+        if patient_id not in heads:
+            problems.append(
+                ChainProblem(
+                    patient_id, leaf.sequence, "the chain's head is gone (the log was deleted)"
+                )
+            )
+    for patient_id, head in heads.items():
+        leaf = newest.get(patient_id)
+        signed = (leaf.sequence, leaf.head_hash) if leaf else (0, GENESIS_HASH)
+        if head == signed:
+            continue
+        if head[0] < signed[0]:
+            problem = ChainProblem(
+                patient_id,
+                head[0] + 1,
+                f"the head moved back from {signed[0]} to {head[0]} (events were removed)",
+            )
+        else:
+            problem = verify_chain(patient_id, after=signed, head=head)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        name = pseudonym(patient_id)
+        new_leaves.append(
+            CheckpointLeaf(
+                index=len(hashes) + len(new_leaves),
+                checkpoint_id=number,
+                patient_id=patient_id,
+                pseudonym=name,
+                sequence=head[0],
+                head_hash=head[1],
+                leaf_hash=leaf_hash_hex(name, head[0], head[1]),
+            )
+        )
+    raise_alarms(problems)
+
+    hashes += [bytes.fromhex(leaf.leaf_hash) for leaf in new_leaves]
+    tree_root = merkle.root(hashes)
+    previous_hash = note.body_hash(open_checkpoint(previous).text()) if previous else None
+    body = note.CheckpointBody(
+        origin=origin(),
+        size=len(hashes),
+        root=tree_root,
+        number=number,
+        time=_time(now),
+        previous=previous_hash or note.GENESIS_PREVIOUS,
+    )
+    public_raw = current_public_key()
+    checkpoint = AccessLogCheckpoint.objects.create(
+        number=number,
+        created_at=now,
+        tree_size=len(hashes),
+        root_hash=tree_root.hex(),
+        previous_hash=body.previous,
+        key_id=note.key_id(origin(), public_raw).hex(),
+        public_key=trusted_keys()[0].base64,
+        note=note.sign(body.text(), origin(), signing_key()),
+    )
+    CheckpointLeaf.objects.bulk_create(new_leaves, batch_size=2000)
+    transaction.on_commit(lambda: export_checkpoint(checkpoint))
+    return CheckpointRun(checkpoint, signed_chains=len(new_leaves), problems=problems)
