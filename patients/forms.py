@@ -108,6 +108,41 @@ class PatientForm(forms.ModelForm):
             del self.fields["confirm_not_duplicate"]
 
 
+class PatientDetailsForm(PatientForm):
+    """Correcting a registered patient's details at the front desk."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, ask_duplicate_confirmation=False, **kwargs)
+        self.fields["email"].label = "Contact email address"
+        self.fields["email"].help_text = (
+            "Where we send invitations and notices. A patient with a portal account keeps "
+            "signing in with their own address; they change that themselves."
+        )
+
+
+class TwoStepResetForm(forms.Form):
+    """The in-person identity check before two-step verification is reset, recorded like the
+    first visit's."""
+
+    document_type = forms.ChoiceField(
+        label="Which photo ID did you check?",
+        choices=IdentityDocument.choices,
+        widget=forms.RadioSelect,
+        help_text="Never write down the document's number.",
+    )
+    matches = forms.BooleanField(
+        label=(
+            "The patient is here in person; the photo shows them, and the name and date of birth "
+            "match the record."
+        ),
+    )
+    asked = forms.BooleanField(
+        label=(
+            "They asked for this: they can no longer use their authenticator app or backup codes."
+        ),
+    )
+
+
 class SlotForm(forms.Form):
     """Site, day, half-hour slot and the staff member for a visit (booking or moving it)."""
 
