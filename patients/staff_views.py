@@ -15,8 +15,9 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -406,24 +407,59 @@ def visit_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, visit, identity_form=form)
 
 
+def _wants_fragment(request: HttpRequest) -> bool:
+    """The checklist script asks for the changed row instead of the whole page."""
+    return request.headers.get("X-Requested-With") == "rapport-checklist"
+
+
 @front_desk_required
 @require_POST
 def visit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tick one checklist item. Without JavaScript: redirect back to the visit. With the checklist
+    script: answer the changed row and what is still missing, so six items need no six page
+    loads."""
     visit = get_visit_for(request.user, pk)
     form = ChecklistEntryForm(request.POST)
+    error = None
+    item = None
     if not form.is_valid():
-        messages.error(request, "That checklist change was not understood; nothing was changed.")
-        return redirect("staff:onboarding_visit", pk=visit.pk)
-    outcome = form.cleaned_data["outcome"]
-    try:
-        services.record_checklist_item(
-            visit=visit,
-            item=form.cleaned_data["item"],
-            outcome=None if outcome == ChecklistEntryForm.CLEAR else outcome,
-            by=request.user,
+        error = "That checklist change was not understood; nothing was changed."
+    else:
+        outcome = form.cleaned_data["outcome"]
+        item = form.cleaned_data["item"]
+        try:
+            services.record_checklist_item(
+                visit=visit,
+                item=item,
+                outcome=None if outcome == ChecklistEntryForm.CLEAR else outcome,
+                by=request.user,
+            )
+        except ValidationError as service_error:
+            error = service_error_text(service_error)
+    if _wants_fragment(request):
+        if error is not None:
+            return JsonResponse({"error": error}, status=400)
+        visit = get_visit_for(request.user, pk)  # as it now stands
+        row = next(row for row in visit.checklist() if row["item"] == item)
+        context = {"visit": visit, "row": row, "missing": visit.missing_for_completion()}
+        entry = row["entry"]
+        status = (
+            f"{row['label']}: {entry.get_outcome_display().lower()}, saved."
+            if entry is not None
+            else f"{row['label']}: cleared."
         )
-    except ValidationError as error:
-        messages.error(request, service_error_text(error))
+        return JsonResponse(
+            {
+                "item": item,
+                "row": render_to_string(
+                    "patients/staff/_checklist_row.html", context, request=request
+                ),
+                "missing": render_to_string("patients/staff/_visit_missing.html", context),
+                "status": status,
+            }
+        )
+    if error is not None:
+        messages.error(request, error)
     return redirect(reverse("staff:onboarding_visit", args=[visit.pk]) + "#checklist")
 
 
