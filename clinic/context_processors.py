@@ -64,6 +64,7 @@ def navigation(request: HttpRequest) -> dict:
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "emergency_hours": settings.EMERGENCY_ACCESS_HOURS,
+        "clinic_time_zone": settings.TIME_ZONE,
         # The idle warning (static/js/session.js) needs the signed-in person's idle limit.
         **idle_warning(user),
     }

@@ -63,7 +63,7 @@ class PatientForm(forms.ModelForm):
 
     date_of_birth = DateField(
         validators=[validate_birth_date],
-        help_text="For example 1984-03-14.",
+        help_text="Year-month-day, for example 1984-03-14.",
     )
     primary_physician = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Not chosen yet"
@@ -148,7 +148,7 @@ class SlotForm(forms.Form):
 
     site = forms.ModelChoiceField(queryset=Site.objects.none())
     date = DateField(
-        help_text="For example 2026-03-14.",
+        help_text="Year-month-day, for example 2026-03-14.",
     )
     time = forms.ChoiceField(
         label="Time",
@@ -262,7 +262,10 @@ class ActivationCodeForm(forms.Form):
     )
     date_of_birth = DateField(
         label="Your date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"inputmode": "numeric", "autocomplete": "bday", "size": 12}, format="%Y-%m-%d"
+        ),
+        help_text="Year-month-day, for example 1957-11-02.",
         validators=[validate_birth_date],
     )
 

@@ -183,7 +183,7 @@ class ChecklistItem(models.TextChoices):
     SHARING = "sharing", "Sharing settings: who can see what"
     ACCESS_LOG = "access_log", "The access log and notifications"
     EDUCATION = "education", "The education library"
-    FEEDBACK = "feedback", "Feedback and grievances"
+    FEEDBACK = "feedback", "Feedback and concerns"
     EXPORT = "export", "Downloading your data"
 
 

@@ -102,7 +102,7 @@ def test_front_desk_runs_todays_visit_and_prints_the_handout(page, live_server):
         "Sharing settings: who can see what",
         "The access log and notifications",
         "The education library",
-        "Feedback and grievances",
+        "Feedback and concerns",
         "Downloading your data",
     ):
         page.get_by_role("button", name=f"Explained: {label}").click()

@@ -98,7 +98,7 @@ def test_changing_the_contact_email_does_not_change_the_sign_in_address(desk, pa
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("date_of_birth", "14/03/1984", "For example"),
+        ("date_of_birth", "14/03/1984", "Enter a real date, for example"),
         ("date_of_birth", "2999-01-01", ""),
         ("email", "not an email", ""),
         ("legal_name", "<script>alert(1)</script>", ""),
