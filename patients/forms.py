@@ -122,7 +122,8 @@ class PatientDetailsForm(PatientForm):
 
 class TwoStepResetForm(forms.Form):
     """The in-person identity check before two-step verification is reset, recorded like the
-    first visit's."""
+    first visit's. (No field is called "matches": it would hide the form element's own
+    `matches()` method from scripts such as axe-core.)"""
 
     document_type = forms.ChoiceField(
         label="Which photo ID did you check?",
@@ -130,13 +131,13 @@ class TwoStepResetForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="Never write down the document's number.",
     )
-    matches = forms.BooleanField(
+    photo_id_matches = forms.BooleanField(
         label=(
             "The patient is here in person; the photo shows them, and the name and date of birth "
             "match the record."
         ),
     )
-    asked = forms.BooleanField(
+    patient_asked = forms.BooleanField(
         label=(
             "They asked for this: they can no longer use their authenticator app or backup codes."
         ),

@@ -198,6 +198,13 @@ def test_resending_needs_post_and_the_front_desk(client, db, site, physician):
 # --- Resetting two-step verification ------------------------------------------------------------
 
 
+CHECKED_IN_PERSON = {
+    "document_type": IdentityDocument.PASSPORT,
+    "photo_id_matches": "on",
+    "patient_asked": "on",
+}
+
+
 def reset_url(patient) -> str:
     return f"/staff/onboarding/patients/{patient.pk}/two-step-reset/"
 
@@ -218,7 +225,7 @@ def test_reset_after_an_in_person_id_check_removes_two_step_and_tells_the_patien
     with django_capture_on_commit_callbacks(execute=True):
         response = desk.post(
             reset_url(patient),
-            {"document_type": IdentityDocument.PASSPORT, "matches": "on", "asked": "on"},
+            CHECKED_IN_PERSON,
         )
     assert response.status_code == 302
     assert not Authenticator.objects.filter(user=patient.user).exists()
@@ -235,10 +242,10 @@ def test_reset_after_an_in_person_id_check_removes_two_step_and_tells_the_patien
 @pytest.mark.parametrize(
     "data",
     [
-        {"document_type": IdentityDocument.PASSPORT, "asked": "on"},
-        {"document_type": IdentityDocument.PASSPORT, "matches": "on"},
-        {"matches": "on", "asked": "on"},
-        {"document_type": "<b>forged</b>", "matches": "on", "asked": "on"},
+        {"document_type": IdentityDocument.PASSPORT, "patient_asked": "on"},
+        {"document_type": IdentityDocument.PASSPORT, "photo_id_matches": "on"},
+        {"photo_id_matches": "on", "patient_asked": "on"},
+        {"document_type": "<b>forged</b>", "photo_id_matches": "on", "patient_asked": "on"},
     ],
 )
 def test_no_reset_without_the_recorded_identity_check(desk, patient_with_two_step, data):
@@ -260,7 +267,7 @@ def test_only_the_front_desk_may_reset_two_step(client, request, patient_with_tw
     client.force_login(request.getfixturevalue(persona))
     response = client.post(
         reset_url(patient_with_two_step),
-        {"document_type": IdentityDocument.PASSPORT, "matches": "on", "asked": "on"},
+        CHECKED_IN_PERSON,
     )
     assert response.status_code in (302, 403, 404)
     assert Authenticator.objects.filter(user=patient_with_two_step.user).exists()
@@ -269,7 +276,7 @@ def test_only_the_front_desk_may_reset_two_step(client, request, patient_with_tw
 def test_patient_can_sign_in_with_the_password_after_the_reset(client, desk, patient_with_two_step):
     desk.post(
         reset_url(patient_with_two_step),
-        {"document_type": IdentityDocument.NATIONAL_ID, "matches": "on", "asked": "on"},
+        {**CHECKED_IN_PERSON, "document_type": IdentityDocument.NATIONAL_ID},
     )
     from tests.factories import DEFAULT_PASSWORD
 
