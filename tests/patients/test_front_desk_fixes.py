@@ -9,6 +9,8 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from clinic.models import Role
 from notifications.models import Notification, NotificationKind
@@ -294,3 +296,20 @@ def test_details_of_a_patient_registered_with_a_language(desk, db, site):
     desk.post(edit_url(patient), details(patient, date_of_birth="1984-03-14"))
     patient.refresh_from_db()
     assert patient.date_of_birth == date(1984, 3, 14)
+
+
+def test_patient_page_query_count_stays_flat(
+    desk, patient, front_desk, django_assert_max_num_queries
+):
+    for n in range(5):
+        desk.post(edit_url(patient), details(patient, phone=f"+44 20 7946 00{n:02d}"))
+    with CaptureQueriesContext(connection) as few:
+        first = desk.get(f"/staff/onboarding/patients/{patient.pk}/")
+    assert first.status_code == 200
+    budget = len(few.captured_queries)  # read now: the next request clears Django's query log
+    assert 0 < budget <= 20
+    for n in range(5, 15):
+        desk.post(edit_url(patient), details(patient, phone=f"+44 20 7946 00{n:02d}"))
+    with django_assert_max_num_queries(budget):
+        page = desk.get(f"/staff/onboarding/patients/{patient.pk}/").content.decode()
+    assert page.count("changed phone number") == 10  # the newest ten
