@@ -8,10 +8,13 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from .extensions import collect
+from .middleware import idle_limit_for
 from .models import STAFF_ROLES, Role, User
 
 STAFF = tuple(STAFF_ROLES)
 HOME_URLS = ("/", "/portal/", "/staff/")
+# The idle warning comes this long before the idle sign-out (WCAG 2.2.1: at least 20 seconds).
+IDLE_WARNING_SECONDS = 120
 
 # (order, label, url name, roles that see it)
 NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
@@ -87,4 +90,15 @@ def navigation(request: HttpRequest) -> dict:
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "emergency_hours": settings.EMERGENCY_ACCESS_HOURS,
+        "clinic_time_zone": settings.TIME_ZONE,
+        # The idle warning (static/js/session.js) needs the signed-in person's idle limit.
+        **idle_warning(user),
     }
+
+
+def idle_warning(user) -> dict:
+    """The signed-in person's idle limit and how long before it the warning shows."""
+    if user is None or not user.is_authenticated:
+        return {"idle_seconds": None, "idle_warning_seconds": None}
+    idle = int(idle_limit_for(user))
+    return {"idle_seconds": idle, "idle_warning_seconds": min(IDLE_WARNING_SECONDS, idle // 2)}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# One date format, typed as the hint shows it. (A browser's date picker shows the format of the
+# browser's language, e.g. 03/14/2026, which no hint of ours could match.)
+DATE_INPUT = forms.DateInput(
+    attrs={"inputmode": "numeric", "autocomplete": "off", "size": 12}, format="%Y-%m-%d"
+)
+DATE_HINT = "Year-month-day, for example 2026-03-14."
 
 # Every date a person types must fall in this range: real dates outside it are typing mistakes,
 # and far ones (9999-12-31) would overflow the day arithmetic that follows.
@@ -28,9 +34,13 @@ class DateField(forms.DateField):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("widget", DATE_INPUT)
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("help_text", DATE_HINT)
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
+        if isinstance(value, str):
+            # "2026 03 14", "2026/03/14" and "2026.3.14" are the hint's format with other marks.
+            value = "-".join(part for part in re.split(r"[\s/.\-]+", value.strip()) if part)
         day = super().to_python(value)
         if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")

@@ -208,7 +208,6 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rapport] "
 # Tell people by email when their password or email address changes (allauth sends these).
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
@@ -224,7 +223,7 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ALLOW_UNVERIFIED_EMAIL = False
-MFA_TOTP_ISSUER = "Rapport"
+MFA_ADAPTER = "clinic.adapters.MFAAdapter"
 # A clinic may make two-step verification mandatory for patients too (staff always need it).
 PATIENT_MFA_REQUIRED = env.bool("PATIENT_MFA_REQUIRED", default=False)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
@@ -353,6 +352,9 @@ EMAIL_CLAIM_SECONDS = 300
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CLINIC_NAME = env.str("CLINIC_NAME", default="Rapport Clinic")
+# Every email the portal sends (allauth's account emails too) starts with the clinic's name.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{CLINIC_NAME}] "
+MFA_TOTP_ISSUER = CLINIC_NAME  # the name people see in their authenticator app
 CLINIC_PHONE = env.str("CLINIC_PHONE", default="+1 555 0100")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -38,6 +38,7 @@ portal_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session/stay-signed-in/", views.stay_signed_in, name="stay_signed_in"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("activate/", include("patients.activation_urls")),

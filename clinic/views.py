@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import redis
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .circuit import breaker_for
 from .decorators import staff_required
 from .extensions import collect
+from .middleware import LAST_SEEN_KEY
 from .models import Role
 
 logger = logging.getLogger(__name__)
@@ -27,6 +31,22 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_clinic_staff:
         return redirect("staff:home")
     return render(request, "clinic/no_role.html", status=403)
+
+
+@login_required
+@require_POST
+def stay_signed_in(request: HttpRequest) -> HttpResponse:
+    """The idle warning's "Stay signed in": restart the idle clock (not the 12-hour limit). The
+    warning's script gets 204; without the script the form posts and comes back to the page."""
+    request.session[LAST_SEEN_KEY] = time.time()
+    if request.headers.get("X-Requested-With") == "rapport-session":
+        return HttpResponse(status=204)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "home"
+    return redirect(back)
 
 
 @staff_required

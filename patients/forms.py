@@ -63,7 +63,7 @@ class PatientForm(forms.ModelForm):
 
     date_of_birth = DateField(
         validators=[validate_birth_date],
-        help_text="For example 1984-03-14.",
+        help_text="Year-month-day, for example 1984-03-14.",
     )
     primary_physician = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Not chosen yet"
@@ -108,12 +108,48 @@ class PatientForm(forms.ModelForm):
             del self.fields["confirm_not_duplicate"]
 
 
+class PatientDetailsForm(PatientForm):
+    """Correcting a registered patient's details at the front desk."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, ask_duplicate_confirmation=False, **kwargs)
+        self.fields["email"].label = "Contact email address"
+        self.fields["email"].help_text = (
+            "Where we send invitations and notices. A patient with a portal account keeps "
+            "signing in with their own address; they change that themselves."
+        )
+
+
+class TwoStepResetForm(forms.Form):
+    """The in-person identity check before two-step verification is reset, recorded like the
+    first visit's. (No field is called "matches": it would hide the form element's own
+    `matches()` method from scripts such as axe-core.)"""
+
+    document_type = forms.ChoiceField(
+        label="Which photo ID did you check?",
+        choices=IdentityDocument.choices,
+        widget=forms.RadioSelect,
+        help_text="Never write down the document's number.",
+    )
+    photo_id_matches = forms.BooleanField(
+        label=(
+            "The patient is here in person; the photo shows them, and the name and date of birth "
+            "match the record."
+        ),
+    )
+    patient_asked = forms.BooleanField(
+        label=(
+            "They asked for this: they can no longer use their authenticator app or backup codes."
+        ),
+    )
+
+
 class SlotForm(forms.Form):
     """Site, day, half-hour slot and the staff member for a visit (booking or moving it)."""
 
     site = forms.ModelChoiceField(queryset=Site.objects.none())
     date = DateField(
-        help_text="For example 2026-03-14.",
+        help_text="Year-month-day, for example 2026-03-14.",
     )
     time = forms.ChoiceField(
         label="Time",
@@ -227,7 +263,10 @@ class ActivationCodeForm(forms.Form):
     )
     date_of_birth = DateField(
         label="Your date of birth",
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"inputmode": "numeric", "autocomplete": "bday", "size": 12}, format="%Y-%m-%d"
+        ),
+        help_text="Year-month-day, for example 1957-11-02.",
         validators=[validate_birth_date],
     )
 

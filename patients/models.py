@@ -183,7 +183,7 @@ class ChecklistItem(models.TextChoices):
     SHARING = "sharing", "Sharing settings: who can see what"
     ACCESS_LOG = "access_log", "The access log and notifications"
     EDUCATION = "education", "The education library"
-    FEEDBACK = "feedback", "Feedback and grievances"
+    FEEDBACK = "feedback", "Feedback and concerns"
     EXPORT = "export", "Downloading your data"
 
 
@@ -534,3 +534,43 @@ class RecordEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} of {self.recorded_on:%Y-%m-%d} (#{self.pk})"
+
+
+# --- Fixes at the front desk ----------------------------------------------------------------------
+
+
+class DetailsChange(models.Model):
+    """The front desk changed a patient's details: which ones, by whom, when. The values
+    themselves live on the patient; the patient is told which details changed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="details_changes")
+    fields = models.JSONField(default=list)  # labels, in the clinic's words ("Phone number")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Details of patient #{self.patient_id} changed {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class TwoStepReset(models.Model):
+    """Two-step verification removed from a patient's account after the front desk checked their
+    identity in person, recorded like the first visit's check: the kind of document, never its
+    number."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="two_step_resets")
+    identity_document = models.CharField(max_length=20, choices=IdentityDocument.choices)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reset_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reset_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Two-step reset for patient #{self.patient_id} {self.reset_at:%Y-%m-%d %H:%M}"

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Role, Site, User
@@ -34,11 +37,13 @@ from .models import (
     ChecklistItem,
     ChecklistOutcome,
     CodeStatus,
+    DetailsChange,
     IdentityDocument,
     OnboardingChecklistEntry,
     OnboardingVisit,
     Patient,
     PortalStep,
+    TwoStepReset,
     VisitStatus,
     generate_mrn,
     slot_times,
@@ -539,3 +544,153 @@ def note_portal_step(request, item: str) -> None:
         [PortalStep(patient=request.patient, item=item)], ignore_conflicts=True
     )
     request.session[STEPS_SESSION_KEY] = [*done, item]
+
+
+# --- Fixes at the front desk ----------------------------------------------------------------------
+
+# The details the front desk may correct, in the words the patient is told.
+DETAIL_LABELS = {
+    "legal_name": "legal name",
+    "preferred_name": "preferred name",
+    "date_of_birth": "date of birth",
+    "email": "contact email address",
+    "phone": "phone number",
+    "preferred_language": "preferred language",
+    "primary_physician": "primary physician",
+    "site": "home site",
+}
+# A second invitation within this time is a double click, not a resend.
+INVITATION_RESEND_GAP = timedelta(minutes=2)
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
+
+
+@transaction.atomic
+def update_patient_details(
+    *,
+    patient: Patient,
+    by: User,
+    legal_name: str,
+    date_of_birth: date,
+    email: str,
+    site: Site,
+    preferred_name: str = "",
+    phone: str = "",
+    preferred_language: str = "en",
+    primary_physician: User | None = None,
+) -> DetailsChange | None:
+    """Correct a patient's details. What changed is recorded (which details, by whom, when) and
+    a patient with a portal account is told which details changed, in the portal and by email
+    (never the values). Returns None when nothing changed. The address the patient signs in
+    with is theirs to change; this is the clinic's contact address."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if primary_physician is not None and primary_physician.role != Role.PHYSICIAN:
+        raise ValidationError({"primary_physician": "Choose one of the clinic's physicians."})
+    wanted = {
+        "legal_name": _tidy(legal_name),
+        "preferred_name": _tidy(preferred_name),
+        "date_of_birth": date_of_birth,
+        "email": email.strip(),
+        "phone": _tidy(phone),
+        "preferred_language": preferred_language,
+        "primary_physician": primary_physician,
+        "site": site,
+    }
+    changed = [name for name, value in wanted.items() if getattr(patient, name) != value]
+    if not changed:
+        return None
+    for name in changed:
+        setattr(patient, name, wanted[name])
+    patient.full_clean()
+    patient.save(update_fields=changed)
+    now = timezone.now()
+    labels = [DETAIL_LABELS[name] for name in changed]
+    change = DetailsChange.objects.create(
+        patient=patient, fields=labels, changed_by=by, changed_at=now
+    )
+    if patient.user_id is not None:
+        outbox.notify(
+            recipient_id=patient.user_id,
+            kind=NotificationKind.GENERAL,
+            message=(
+                f"On {_when(now)}, {by.display_name} at the front desk changed your details: "
+                f"{', '.join(labels)}. If this is not right, call {settings.CLINIC_NAME} on "
+                f"{settings.CLINIC_PHONE}."
+            ),
+            link=reverse("portal:home"),
+            actor=by,
+            event_at=now,
+        )
+    logger.info("patients: details of patient %s changed by user %s", patient.pk, by.pk)
+    return change
+
+
+@transaction.atomic
+def resend_invitation(*, patient: Patient, by: User) -> Notification:
+    """Email the invitation to the booked first visit again (to the contact address as it is
+    now). Raises when there is no visit still to come, or one was sent a moment ago."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    visit = patient.onboarding_visits.filter(status=VisitStatus.SCHEDULED).first()
+    if visit is None or visit.starts_at <= timezone.now():
+        raise ValidationError(
+            "There is no first visit still to come, so there is no invitation to send. Book "
+            "the visit first.",
+            code="no_visit",
+        )
+    recent = Notification.objects.filter(
+        kind=NotificationKind.ONBOARDING_INVITATION,
+        subject_id=visit.pk,
+        created_at__gte=timezone.now() - INVITATION_RESEND_GAP,
+    ).exists()
+    if recent:
+        raise ValidationError(
+            "The invitation was sent a moment ago. Give it a few minutes to arrive.",
+            code="recent",
+        )
+    logger.info("onboarding: invitation for visit %s sent again by user %s", visit.pk, by.pk)
+    return _queue_email(visit, NotificationKind.ONBOARDING_INVITATION)
+
+
+def has_two_step_verification(patient: Patient) -> bool:
+    return (
+        patient.user_id is not None
+        and Authenticator.objects.filter(user_id=patient.user_id).exists()
+    )
+
+
+@transaction.atomic
+def reset_two_step_verification(*, patient: Patient, by: User, document_type: str) -> TwoStepReset:
+    """Remove two-step verification (authenticator app, backup codes, security keys) from a
+    patient's account, after the front desk checked their photo ID in person. The patient is
+    told at once, in the portal and by email, and can set it up again from Security."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if document_type not in IdentityDocument.values:
+        raise ValidationError({"document_type": "Choose the photo ID you checked."})
+    if patient.user_id is None:
+        raise ValidationError("This patient has no portal account yet.", code="no_account")
+    removed, _ = Authenticator.objects.filter(user_id=patient.user_id).delete()
+    if not removed:
+        raise ValidationError(
+            "This patient's account has no two-step verification to reset.", code="none"
+        )
+    now = timezone.now()
+    reset = TwoStepReset.objects.create(
+        patient=patient, identity_document=document_type, reset_by=by, reset_at=now
+    )
+    outbox.notify(
+        recipient_id=patient.user_id,
+        kind=NotificationKind.GENERAL,
+        message=(
+            f"On {_when(now)}, {by.display_name} at the front desk turned off two-step "
+            "verification on your account, after checking your photo ID in person. Set it up "
+            f"again from Security. If this was not you, call {settings.CLINIC_NAME} on "
+            f"{settings.CLINIC_PHONE} at once."
+        ),
+        link=reverse("mfa_index"),
+        actor=by,
+        event_at=now,
+    )
+    logger.info("patients: two-step verification of patient %s reset by user %s", patient.pk, by.pk)
+    return reset

@@ -11,6 +11,17 @@ urlpatterns = [
     path("patients/new/", views.patient_create, name="onboarding_patient_create"),
     path("patients/<int:pk>/", views.patient_detail, name="onboarding_patient"),
     path("patients/<int:pk>/schedule/", views.schedule, name="onboarding_schedule"),
+    path("patients/<int:pk>/edit/", views.patient_edit, name="onboarding_patient_edit"),
+    path(
+        "patients/<int:pk>/invitation/",
+        views.patient_resend_invitation,
+        name="onboarding_resend_invitation",
+    ),
+    path(
+        "patients/<int:pk>/two-step-reset/",
+        views.patient_two_step_reset,
+        name="onboarding_two_step_reset",
+    ),
     path("visits/<int:pk>/", views.visit_detail, name="onboarding_visit"),
     path("visits/<int:pk>/check-in/", views.visit_check_in, name="onboarding_check_in"),
     path("visits/<int:pk>/identity/", views.visit_identity, name="onboarding_identity"),

@@ -15,8 +15,9 @@ from itertools import groupby
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -33,9 +34,11 @@ from .forms import (
     ChecklistEntryForm,
     DayFilterForm,
     IdentityCheckForm,
+    PatientDetailsForm,
     PatientForm,
     PatientSearchForm,
     SlotForm,
+    TwoStepResetForm,
 )
 from .models import ActivationCode, OnboardingVisit, Patient, VisitStatus
 
@@ -166,9 +169,104 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "visits": visits,
             "codes": codes,
             "open_visit": next((v for v in visits if v.is_open), None),
+            "completed_visit": next((v for v in visits if v.status == VisitStatus.COMPLETED), None),
             "completed": any(v.status == VisitStatus.COMPLETED for v in visits),
+            "can_resend_invitation": any(
+                v.status == VisitStatus.SCHEDULED and v.starts_at > timezone.now() for v in visits
+            ),
+            "has_two_step": services.has_two_step_verification(patient),
+            "details_changes": list(
+                patient.details_changes.select_related("changed_by__staff_profile")[:10]
+            ),
+            "two_step_resets": list(
+                patient.two_step_resets.select_related("reset_by__staff_profile")[:10]
+            ),
         },
     )
+
+
+@front_desk_required
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a patient's details; the change is recorded and shown to the patient."""
+    patient = get_patient_for(request.user, pk)
+    if request.method == "POST":
+        form = PatientDetailsForm(request.POST, instance=patient)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                change = services.update_patient_details(
+                    patient=patient,
+                    by=request.user,
+                    legal_name=data["legal_name"],
+                    preferred_name=data["preferred_name"],
+                    date_of_birth=data["date_of_birth"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    preferred_language=data["preferred_language"],
+                    primary_physician=data["primary_physician"],
+                    site=data["site"],
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                if change is None:
+                    messages.info(request, "Nothing was changed.")
+                elif patient.user_id is not None:
+                    messages.success(
+                        request,
+                        f"Saved: {', '.join(change.fields)}. {patient.display_name} has been told "
+                        "which details changed, in the portal and by email.",
+                    )
+                else:
+                    messages.success(
+                        request,
+                        f"Saved: {', '.join(change.fields)}. {patient.display_name} has no portal "
+                        "account yet, so nothing was sent.",
+                    )
+                return redirect("staff:onboarding_patient", pk=patient.pk)
+    else:
+        form = PatientDetailsForm(instance=patient)
+    return render(request, "patients/staff/patient_edit.html", {"form": form, "patient": patient})
+
+
+@front_desk_required
+@require_POST
+def patient_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_patient_for(request.user, pk)
+    try:
+        services.resend_invitation(patient=patient, by=request.user)
+    except ValidationError as error:
+        messages.error(request, service_error_text(error))
+    else:
+        messages.success(request, f"The invitation is on its way to {patient.email}.")
+    return redirect("staff:onboarding_patient", pk=patient.pk)
+
+
+@front_desk_required
+@require_http_methods(["GET", "POST"])
+def patient_two_step_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reset a patient's lost two-step verification, after an identity check in person."""
+    patient = get_patient_for(request.user, pk)
+    if not services.has_two_step_verification(patient):
+        messages.info(request, "This patient's account has no two-step verification to reset.")
+        return redirect("staff:onboarding_patient", pk=patient.pk)
+    form = TwoStepResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_two_step_verification(
+                patient=patient, by=request.user, document_type=form.cleaned_data["document_type"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Two-step verification is off for {patient.display_name}. They have been told, "
+                "and can set it up again from Security in the portal.",
+            )
+            return redirect("staff:onboarding_patient", pk=patient.pk)
+    return render(request, "patients/staff/two_step_reset.html", {"form": form, "patient": patient})
 
 
 @front_desk_required
@@ -309,24 +407,59 @@ def visit_identity(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_visit(request, visit, identity_form=form)
 
 
+def _wants_fragment(request: HttpRequest) -> bool:
+    """The checklist script asks for the changed row instead of the whole page."""
+    return request.headers.get("X-Requested-With") == "rapport-checklist"
+
+
 @front_desk_required
 @require_POST
 def visit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tick one checklist item. Without JavaScript: redirect back to the visit. With the checklist
+    script: answer the changed row and what is still missing, so six items need no six page
+    loads."""
     visit = get_visit_for(request.user, pk)
     form = ChecklistEntryForm(request.POST)
+    error = None
+    item = None
     if not form.is_valid():
-        messages.error(request, "That checklist change was not understood; nothing was changed.")
-        return redirect("staff:onboarding_visit", pk=visit.pk)
-    outcome = form.cleaned_data["outcome"]
-    try:
-        services.record_checklist_item(
-            visit=visit,
-            item=form.cleaned_data["item"],
-            outcome=None if outcome == ChecklistEntryForm.CLEAR else outcome,
-            by=request.user,
+        error = "That checklist change was not understood; nothing was changed."
+    else:
+        outcome = form.cleaned_data["outcome"]
+        item = form.cleaned_data["item"]
+        try:
+            services.record_checklist_item(
+                visit=visit,
+                item=item,
+                outcome=None if outcome == ChecklistEntryForm.CLEAR else outcome,
+                by=request.user,
+            )
+        except ValidationError as service_error:
+            error = service_error_text(service_error)
+    if _wants_fragment(request):
+        if error is not None:
+            return JsonResponse({"error": error}, status=400)
+        visit = get_visit_for(request.user, pk)  # as it now stands
+        row = next(row for row in visit.checklist() if row["item"] == item)
+        context = {"visit": visit, "row": row, "missing": visit.missing_for_completion()}
+        entry = row["entry"]
+        status = (
+            f"{row['label']}: {entry.get_outcome_display().lower()}, saved."
+            if entry is not None
+            else f"{row['label']}: cleared."
         )
-    except ValidationError as error:
-        messages.error(request, service_error_text(error))
+        return JsonResponse(
+            {
+                "item": item,
+                "row": render_to_string(
+                    "patients/staff/_checklist_row.html", context, request=request
+                ),
+                "missing": render_to_string("patients/staff/_visit_missing.html", context),
+                "status": status,
+            }
+        )
+    if error is not None:
+        messages.error(request, error)
     return redirect(reverse("staff:onboarding_visit", args=[visit.pk]) + "#checklist")
 
 

@@ -95,15 +95,24 @@ def test_front_desk_runs_todays_visit_and_prints_the_handout(page, live_server):
     page.emulate_media(media="screen")
 
     page.get_by_role("link", name="Back to the visit").click()
+    # The checklist saves each tick without reloading the page (the marker would be gone).
+    page.evaluate("window.sameDocument = true")
     for label in (
         "Signing in and two-step verification",
         "Sharing settings: who can see what",
         "The access log and notifications",
         "The education library",
-        "Feedback and grievances",
+        "Feedback and concerns",
         "Downloading your data",
     ):
         page.get_by_role("button", name=f"Explained: {label}").click()
+        expect(page.get_by_role("status")).to_have_text(f"{label}: shown and explained, saved.")
+        expect(page.get_by_role("row").filter(has_text=label)).to_contain_text(
+            "Shown and explained"
+        )
+    assert page.evaluate("window.sameDocument === true")
+    expect(page.locator("#completion-missing")).to_have_text("Everything is recorded.")
+    assert_accessible(page)
     page.get_by_role("button", name="Complete the visit").click()
     expect(page.get_by_text("The visit is complete.")).to_be_visible()
     assert_accessible(page)

@@ -64,7 +64,8 @@ def test_article_page_shows_author_reviewer_date_and_grade(client, library, othe
     assert "Dr A. Rivera" in page  # author
     assert "Dr M. Chen" in page  # reviewer
     assert f"{article.published_version.reviewed_at:%-d %B %Y}" in page
-    assert f"US school grade {article.published_version.reading_grade}" in page
+    assert f"reading level {article.published_version.reading_grade}" in page
+    assert "US school grade" not in page  # plain words on a page patients read
     assert "Keep your bedroom dark and quiet." in page
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
@@ -54,7 +55,10 @@ def choose_account(client, email="tom@example.org", password=PASSPHRASE, passwor
 
 
 def confirm_email_and_sign_in(client, email, password):
-    link = re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", mail.outbox[-1].body)
+    link = re.search(
+        re.escape(settings.PORTAL_BASE_URL.rstrip("/")) + r"(/accounts/confirm-email/[^/\s]+/)",
+        mail.outbox[-1].body,
+    )
     assert link, mail.outbox[-1].body
     assert client.get(link.group(1)).status_code == 200
     client.post(link.group(1))

@@ -181,3 +181,69 @@ def test_a_step_is_done_when_the_patient_did_it_not_when_staff_showed_it(client,
     assert "You did this on" in done["Browse the education library"]["hint"]
     assert done["Look at your access log and choose your notifications"]["done"] is False
     assert user.patient.portal_steps.count() == 2
+
+
+# --- Saving without a page reload (the checklist script) ----------------------------------------
+
+FRAGMENT = {"HTTP_X_REQUESTED_WITH": "rapport-checklist"}
+
+
+def test_the_script_gets_the_changed_row_and_what_is_still_missing(
+    desk, front_desk, django_assert_max_num_queries
+):
+    visit = identity_verified(OnboardingVisitFactory())
+    with django_assert_max_num_queries(25):
+        response = desk.post(
+            checklist_url(visit), {"item": "sharing", "outcome": "explained"}, **FRAGMENT
+        )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["item"] == "sharing"
+    assert 'id="checklist-sharing"' in answer["row"]
+    assert "Shown and explained</span>, Sam Okafor" in answer["row"]
+    assert "csrfmiddlewaretoken" in answer["row"]  # the row's buttons keep working
+    assert "saved" in answer["status"]
+    assert "Sharing" not in answer["missing"] or "Still to record" in answer["missing"]
+    assert OnboardingChecklistEntry.objects.filter(visit=visit, item="sharing").exists()
+
+
+def test_the_last_tick_tells_the_script_everything_is_recorded(desk):
+    visit = identity_verified(OnboardingVisitFactory())
+    items = list(ChecklistItem)
+    for item in items[:-1]:
+        services.record_checklist_item(
+            visit=visit, item=item, outcome=ChecklistOutcome.EXPLAINED, by=visit.staff_member
+        )
+    answer = desk.post(
+        checklist_url(visit), {"item": items[-1].value, "outcome": "declined"}, **FRAGMENT
+    ).json()
+    assert "Everything is recorded." in answer["missing"]
+
+
+@pytest.mark.parametrize(
+    "data", [{"item": "nope", "outcome": "explained"}, {"item": "sharing", "outcome": "<b>"}]
+)
+def test_the_script_gets_a_plain_error_and_nothing_changes(desk, data):
+    visit = checked_in(OnboardingVisitFactory())
+    response = desk.post(checklist_url(visit), data, **FRAGMENT)
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "That checklist change was not understood; nothing was changed."
+    )
+    assert not OnboardingChecklistEntry.objects.filter(visit=visit).exists()
+
+
+def test_the_script_cannot_tick_a_visit_that_is_not_checked_in(desk):
+    visit = OnboardingVisitFactory()
+    response = desk.post(
+        checklist_url(visit), {"item": "sharing", "outcome": "explained"}, **FRAGMENT
+    )
+    assert response.status_code == 400
+    assert "only while the patient is checked in" in response.json()["error"]
+
+
+def test_the_visit_page_loads_the_checklist_script_from_static(desk):
+    visit = checked_in(OnboardingVisitFactory())
+    page = desk.get(f"/staff/onboarding/visits/{visit.pk}/").content.decode()
+    assert '<script src="/static/js/checklist.js"></script>' in page
+    assert 'id="checklist-status" role="status"' in page

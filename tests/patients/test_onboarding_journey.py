@@ -8,6 +8,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -100,7 +101,10 @@ def test_the_whole_journey(client, site, front_desk, django_capture_on_commit_ca
     assert response["Location"] == "/activate/done/"
 
     # ...confirms the email through allauth, signs in...
-    link = re.search(r"http://testserver(/accounts/confirm-email/[^/\s]+/)", mail.outbox[-1].body)
+    link = re.search(
+        re.escape(settings.PORTAL_BASE_URL.rstrip("/")) + r"(/accounts/confirm-email/[^/\s]+/)",
+        mail.outbox[-1].body,
+    )
     home.post(link.group(1))
     response = home.post("/accounts/login/", {"login": "tom@example.org", "password": PASSPHRASE})
     assert response.status_code == 302

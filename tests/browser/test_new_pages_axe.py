@@ -1,0 +1,59 @@
+"""axe-core on the pages issue 15 added or rewrote: the account pages in the portal's words and
+the front desk's fixes."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from playwright.sync_api import expect
+
+from tests.browser.axe import assert_accessible
+from tests.browser.test_reflow import signed_in_context
+from tests.factories import add_totp
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_account_pages_pass_axe(browser, live_server, front_desk):
+    RecoveryCodes.activate(front_desk)
+    context = signed_in_context(browser, live_server, front_desk)
+    page = context.new_page()
+    for url, heading in [
+        ("/accounts/2fa/", "Security"),
+        # This session was not started by typing a password, so allauth asks for it first.
+        ("/accounts/2fa/recovery-codes/", "Confirm it is you"),
+        ("/accounts/email/", "Your email address"),
+        ("/accounts/password/change/", "Change your password"),
+    ]:
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
+    context.close()
+    anonymous = signed_in_context(browser, live_server, None)
+    page = anonymous.new_page()
+    for url in ["/accounts/password/reset/", "/accounts/signup/"]:
+        page.goto(url)
+        assert_accessible(page)
+    anonymous.close()
+
+
+def test_front_desk_fix_pages_pass_axe(browser, live_server, front_desk, patient):
+    add_totp(patient.user)
+    context = signed_in_context(browser, live_server, front_desk)
+    page = context.new_page()
+    page.goto(f"/staff/onboarding/patients/{patient.pk}/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Change details").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change details")
+    assert_accessible(page)
+    page.goto(f"/staff/onboarding/patients/{patient.pk}/two-step-reset/")
+    page.get_by_role("button", name="Reset two-step verification").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+    assert_accessible(page)
+    page.get_by_label("Passport").check()
+    page.get_by_label("The patient is here in person").check()
+    page.get_by_label("They asked for this").check()
+    page.get_by_role("button", name="Reset two-step verification").click()
+    expect(page.get_by_text("Two-step verification is off for")).to_be_visible()
+    assert_accessible(page)
+    context.close()

@@ -1,0 +1,106 @@
+"""Any screen: every page, as each role, reflows at 320 CSS pixels without scrolling sideways
+(WCAG 1.4.10). The URL conf is walked with real ids, so a new page is checked too."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.records.test_content_views_log_reads import concrete_urls, world  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NARROW = {"width": 320, "height": 640}
+SKIP = ("/admin/",)  # Django admin's own pages (not the portal's layout)
+# How far past the viewport the page's own box may reach before it counts as sideways scrolling
+# (sub-pixel rounding).
+TOLERANCE_PX = 1
+
+OVERFLOW_SCRIPT = """() => {
+  const width = document.documentElement.clientWidth;
+  const over = document.documentElement.scrollWidth - width;
+  const culprits = [];
+  if (over > 0) {
+    for (const el of document.querySelectorAll("body *")) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 1 && box.width > 0 && culprits.length < 3) {
+        culprits.push(el.tagName.toLowerCase() + (el.className ? "." + el.className : "")
+          + " (" + Math.round(box.right) + "px)");
+      }
+    }
+  }
+  return {over, culprits};
+}"""
+
+
+def signed_in_context(browser, live_server, user):
+    context = browser.new_context(base_url=live_server.url, viewport=NARROW)
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+    return context
+
+
+def overflowing_pages(browser, live_server, user, urls) -> list[str]:
+    context = signed_in_context(browser, live_server, user)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems = []
+    checked = 0
+    try:
+        for url in urls:
+            try:
+                response = page.goto(url)
+            except PlaywrightError:
+                # A file (CSV, PDF, FHIR bundle) starts a download, and a POST-only URL answers
+                # 405 with no body: neither is a page to lay out.
+                continue
+            if response is None or response.status != 200:
+                continue
+            if "text/html" not in response.headers.get("content-type", ""):
+                continue
+            checked += 1
+            result = page.evaluate(OVERFLOW_SCRIPT)
+            if result["over"] > TOLERANCE_PX:
+                problems.append(f"{url}: {result['over']}px too wide; {result['culprits']}")
+    finally:
+        context.close()
+    assert checked, "no page was checked"
+    return problems
+
+
+def test_every_page_reflows_at_320_px_for_every_role(
+    browser,
+    live_server,
+    world,  # noqa: F811
+    patient_user,
+    physician,
+    privacy_officer,
+    front_desk,
+    clinic_admin,
+):
+    urls = [url for url, _ in concrete_urls(world["ids"]) if not url.startswith(SKIP)]
+    urls += [
+        "/accounts/login/",
+        "/accounts/password/reset/",
+        "/accounts/2fa/",
+        "/accounts/2fa/recovery-codes/",
+        "/accounts/email/",
+        "/accounts/password/change/",
+    ]
+    problems = []
+    for user in [None, patient_user, physician, privacy_officer, front_desk, clinic_admin]:
+        who = user.email if user is not None else "anonymous"
+        problems += [f"{who} {p}" for p in overflowing_pages(browser, live_server, user, urls)]
+    assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)
