@@ -5,6 +5,7 @@ hostile filters."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -189,13 +190,16 @@ def test_unknown_chart_csv_is_404(client, privacy_officer):
     assert client.get("/staff/trust/nothing.csv").status_code == 404
 
 
-def test_the_page_has_no_script_and_every_chart_a_text_alternative(client, privacy_officer):
+def test_the_charts_need_no_script_and_each_has_a_text_alternative(client, privacy_officer):
     site = SiteFactory()
     _respond(site, 5, 5)
     client.force_login(privacy_officer)
     response = client.get("/staff/trust/")
     page = response.content.decode()
-    assert "<script" not in page
+    # Charts are drawn on the server: the only scripts are the site's own files that every page
+    # loads (idle warning, table labels), never one inline.
+    scripts = re.findall(r"<script[^>]*>", page)
+    assert all(re.fullmatch(r'<script src="/static/js/[\w.-]+\.js">', tag) for tag in scripts)
     assert page.count('<svg role="img"') == page.count("<desc id=")
     assert "script-src" not in response.get("Content-Security-Policy", "") or (
         "'unsafe-inline'" not in response["Content-Security-Policy"]
