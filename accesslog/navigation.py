@@ -24,7 +24,7 @@ def portal_summary(patient) -> list[dict]:
     been verified, from the stored mark (`accesslog.verified`) rather than re-hashing. One query."""
     looks = (
         AccessEvent.objects.filter(patient=OuterRef("pk"), occurred_at__gte=_month_start())
-        .exclude(basis=AccessBasis.SELF)
+        .exclude(actor_id=patient.user_id)
         .order_by()
         .annotate(one=Value(1))
         .values("one")
