@@ -35,6 +35,7 @@ class AccessLogFilterForm(forms.Form):
     person = forms.TypedChoiceField(label="Person", coerce=int, required=False, empty_value=None)
     date_from = DateField(label="From", required=False)
     date_to = DateField(label="To", required=False)
+    own = forms.BooleanField(label="Show your own looks", required=False)
 
     def __init__(self, *args, people: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -74,17 +75,20 @@ def _sequence_param(value: str | None) -> int | None:
     return int(value)
 
 
-def _filtered(form: AccessLogFilterForm, events):
-    if not form.is_valid():
-        return events, False
-    data = form.cleaned_data
-    if data["person"]:
+def _filtered(form: AccessLogFilterForm, events, user_id: int) -> tuple:
+    """The events the filters ask for, whether a filter narrows them, and whether the patient's
+    own looks are left out (they are unless asked for, or unless the patient picks themselves)."""
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("person"):
         events = events.filter(actor_id=data["person"])
-    if data["date_from"]:
+    own_hidden = not data.get("own") and data.get("person") != user_id
+    if own_hidden:
+        events = events.exclude(actor_id=user_id)
+    if data.get("date_from"):
         events = events.filter(occurred_at__gte=start_of_day(data["date_from"]))
-    if data["date_to"]:
+    if data.get("date_to"):
         events = events.filter(occurred_at__lt=start_of_day(data["date_to"] + dt.timedelta(days=1)))
-    return events, any(data[name] for name in ("person", "date_from", "date_to"))
+    return events, any(data.get(name) for name in ("person", "date_from", "date_to")), own_hidden
 
 
 def _query(request: HttpRequest, **boundary: int) -> str:
@@ -140,7 +144,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
         .values_list("actor_id", "actor_name")
     )
     form = AccessLogFilterForm(request.GET or None, people=people)
-    events, filtered = _filtered(form, AccessEvent.objects.for_patient(patient))
+    events, filtered, own_hidden = _filtered(
+        form, AccessEvent.objects.for_patient(patient), request.user.pk
+    )
     if request.GET.get("format") == "csv":
         return _csv(events)
     head = AccessChainHead.objects.filter(patient=patient).values_list("sequence", "hash").first()
@@ -152,6 +158,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "filtered": filtered,
+            "own_hidden": own_hidden,
             "total": head[0] if head else 0,
             "integrity": log_status(patient.pk, head),
             "csv_query": _query(request, format="csv"),

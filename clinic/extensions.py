@@ -9,6 +9,8 @@ Each app may have a `navigation.py` module defining any of:
   (`title`, `text`, `url`, `link_text`);
 - `portal_sections(patient) -> list[dict]`: sections of links on the patient's home page
   (`title`, `text`, `links`: list of `label`, `url`, optional `hint`);
+- `portal_summary(patient) -> list[dict]`: figures at the top of the patient's home telling them
+  where they stand (`order`, `label`, `value`, optional `detail`, `url`, `link_text`, `alert`);
 - `nav_badges(user) -> dict[url_name, (queryset, label)]`: the rows counted next to navigation
   items (every badge of a page is counted in one query);
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Role
+from patients.models import Patient
 
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
 
@@ -81,3 +83,65 @@ def portal_notices(patient) -> list[dict]:
             }
         )
     return notices
+
+
+def _count(queryset, field: str = "pk") -> Subquery:
+    """A count as a subquery, so several counts are read in one query."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count(field, distinct=True))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def portal_summary(patient) -> list[dict]:
+    """Who can see the record right now and what is waiting for an answer. One query."""
+    now = timezone.now()
+    grants = ConsentGrant.objects.in_force(now).filter(patient=patient)
+    figures = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(
+            people=_count(grants.filter(grantee_user__isnull=False), "grantee_user"),
+            teams=_count(grants.filter(grantee_team__isnull=False), "grantee_team"),
+            emergency=_count(
+                EmergencyAccess.objects.open(now).filter(patient=patient), "physician"
+            ),
+            requests=_count(
+                AccessRequest.objects.filter(patient=patient, status=RequestStatus.PENDING)
+            ),
+        )
+        .values("people", "teams", "emergency", "requests")
+        .first()
+    ) or {}
+    people, teams = figures.get("people") or 0, figures.get("teams") or 0
+    emergency, requests = figures.get("emergency") or 0, figures.get("requests") or 0
+    detail = "Only you." if not people and not teams else ""
+    if emergency:
+        detail = f"Plus {_plural(emergency, 'person')} in an emergency right now."
+    return [
+        {
+            "order": 10,
+            "label": "Who can see your record now",
+            "value": f"{_plural(people, 'person')}, {_plural(teams, 'team')}",
+            "detail": detail,
+            "url": reverse("portal:sharing"),
+            "link_text": "Sharing",
+            "alert": bool(emergency),
+        },
+        {
+            "order": 30,
+            "label": "Requests waiting for your answer",
+            "value": str(requests),
+            "url": reverse("portal:sharing"),
+            "link_text": "Answer them" if requests else "Sharing",
+            "alert": bool(requests),
+        },
+    ]
+
+
+def _plural(n: int, word: str) -> str:
+    plural = "people" if word == "person" else f"{word}s"
+    return f"{n} {word if n == 1 else plural}"

@@ -18,6 +18,7 @@ PUBLISHED = [
         "summary": "High blood pressure often has no signs. Here is what it is and what you can "
         "do about it.",
         "topics": ["Heart health", "Healthy living"],
+        "keywords": "hypertension, BP",
         "body": """\
 ## What is it?
 
@@ -118,6 +119,7 @@ def _create(author, data: dict, topics: dict) -> Article:
         body=data["body"],
         language="en",
         topics=[topics[name] for name in data["topics"]],
+        keywords=data.get("keywords", ""),
     )
     # Demo slugs are fixed so that a second run finds them.
     if article.slug != data["slug"]:

@@ -12,6 +12,7 @@ from .models import (
     ARTICLE_LANGUAGES,
     BODY_MAX,
     COMMENT_MAX,
+    KEYWORDS_MAX,
     NOTE_MAX,
     OVERRIDE_GRADE,
     OVERRIDE_REASON_MAX,
@@ -42,6 +43,13 @@ class ArticleForm(forms.Form):
         help_text="Markdown: ## for a heading, - for a list, **bold**, [words](https://link). "
         "Short sentences and everyday words.",
     )
+    keywords = forms.CharField(
+        label="Search keywords (optional)",
+        required=False,
+        max_length=KEYWORDS_MAX,
+        help_text="Other words people may search for, separated by commas, for example: "
+        "hypertension, BP. Readers do not see them.",
+    )
     language = forms.ChoiceField(choices=ARTICLE_LANGUAGES, initial="en")
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
@@ -61,6 +69,7 @@ class ArticleForm(forms.Form):
             "title": version.title,
             "summary": version.summary,
             "body": version.body,
+            "keywords": version.keywords,
             "language": version.language,
             "topics": list(version.topics.all()),
         }

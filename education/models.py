@@ -21,6 +21,7 @@ from patients.models import Language
 
 TITLE_MAX = 200
 SUMMARY_MAX = 500
+KEYWORDS_MAX = 500
 BODY_MAX = 20_000
 NOTE_MAX = 1_000
 COMMENT_MAX = 2_000
@@ -57,6 +58,20 @@ class VersionStatus(models.TextChoices):
 OPEN_STATUSES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
 
 
+# Endings taken off a search word where PostgreSQL's stemmer is not there to do it, longest first.
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "es", "ed", "er", "ly", "s")
+
+
+def search_stem(word: str) -> str:
+    """A crude English stem for matching by substring ("medicines" -> "medicin", "walking" ->
+    "walk"): one common ending off, never leaving fewer than four letters."""
+    lowered = word.lower()
+    for suffix in _SUFFIXES:
+        if lowered.endswith(suffix) and len(lowered) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> ArticleQuerySet:
         """Articles the public may read: a published version, not archived."""
@@ -77,8 +92,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(published_version__language=language)
 
     def search(self, query: str) -> ArticleQuerySet:
-        """Published articles matching the words of `query`: PostgreSQL full-text search (ranked)
-        on PostgreSQL, every word found in the title, summary or text elsewhere."""
+        """Published articles matching the words of `query` in their title, keywords, summary or
+        text: PostgreSQL full-text search (stemmed, ranked) on PostgreSQL; elsewhere every word,
+        or its stem (`search_stem`), found in one of them."""
         query = " ".join(query.split())[:200]
         if not query:
             return self
@@ -88,6 +104,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
             vector = (
                 SearchVector("published_version__title", weight="A", config="english")
+                + SearchVector("published_version__keywords", weight="A", config="english")
                 + SearchVector("published_version__summary", weight="B", config="english")
                 + SearchVector("published_version__body_text", weight="C", config="english")
             )
@@ -100,10 +117,12 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             )
         matches = self
         for word in query.split()[:10]:
+            stem = search_stem(word)
             matches = matches.filter(
-                Q(published_version__title__icontains=word)
-                | Q(published_version__summary__icontains=word)
-                | Q(published_version__body_text__icontains=word)
+                Q(published_version__title__icontains=stem)
+                | Q(published_version__keywords__icontains=stem)
+                | Q(published_version__summary__icontains=stem)
+                | Q(published_version__body_text__icontains=stem)
             )
         return matches
 
@@ -222,6 +241,9 @@ class ArticleVersion(models.Model):
     body_text = models.TextField(blank=True, editable=False)
     language = models.CharField(max_length=8, choices=ARTICLE_LANGUAGES, default="en")
     topics = models.ManyToManyField(Topic, blank=True, related_name="versions")
+    # Other words people type for the same thing ("hypertension" for "high blood pressure"),
+    # comma-separated; searched with the title, never shown to readers.
+    keywords = models.CharField("search keywords", max_length=KEYWORDS_MAX, blank=True)
 
     # Plain-language measures, computed on every save (None: not enough text, or a language the
     # formulas do not cover).

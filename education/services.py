@@ -103,6 +103,16 @@ def topics_named(names: Iterable[str]) -> list[Topic]:
     return topics
 
 
+def clean_keywords(keywords: str) -> str:
+    """Comma-separated keywords, each with single spaces, without repeats or empty ones."""
+    seen: dict[str, str] = {}
+    for keyword in keywords.split(","):
+        keyword = " ".join(keyword.split())
+        if keyword and keyword.lower() not in seen:
+            seen[keyword.lower()] = keyword
+    return ", ".join(seen.values())
+
+
 def _write_version(
     version: ArticleVersion,
     *,
@@ -111,9 +121,11 @@ def _write_version(
     body: str,
     language: str,
     topics: Iterable[Topic],
+    keywords: str = "",
 ) -> ArticleVersion:
     version.title = title.strip()
     version.summary = summary.strip()
+    version.keywords = clean_keywords(keywords)
     version.body = body
     version.language = language
     for name, value in derived_fields(
@@ -136,6 +148,7 @@ def create_article(
     body: str,
     language: str,
     topics: Iterable[Topic] = (),
+    keywords: str = "",
     creation_key: uuid.UUID | None = None,
 ) -> Article:
     """A new article with its first version, a draft only its author sees. The same
@@ -152,7 +165,13 @@ def create_article(
     article.save()
     version = ArticleVersion(article=article, number=1, created_by=author)
     _write_version(
-        version, title=title, summary=summary, body=body, language=language, topics=topics
+        version,
+        title=title,
+        summary=summary,
+        body=body,
+        language=language,
+        topics=topics,
+        keywords=keywords,
     )
     article.latest_version = version
     article.save(update_fields=["latest_version"])
@@ -169,6 +188,7 @@ def save_draft(
     body: str,
     language: str,
     topics: Iterable[Topic] = (),
+    keywords: str = "",
 ) -> ArticleVersion:
     """Save the author's words as the article's draft: the open draft is updated; after a version
     was submitted (published, in review, sent back) a new draft version is started. Published
@@ -191,7 +211,13 @@ def save_draft(
         number = (article.versions.aggregate(top=Max("number"))["top"] or 0) + 1
         version = ArticleVersion(article=article, number=number, created_by=editor)
     _write_version(
-        version, title=title, summary=summary, body=body, language=language, topics=topics
+        version,
+        title=title,
+        summary=summary,
+        body=body,
+        language=language,
+        topics=topics,
+        keywords=keywords,
     )
     if article.latest_version_id != version.pk:
         article.latest_version = version

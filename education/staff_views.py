@@ -105,6 +105,7 @@ def new_article(request: HttpRequest) -> HttpResponse:
                         body=data["body"],
                         language=data["language"],
                         topics=_topics(data),
+                        keywords=data["keywords"],
                         creation_key=data["creation_key"],
                     )
                     if action == "submit":
@@ -162,6 +163,7 @@ def edit_article(request: HttpRequest, pk: int) -> HttpResponse:
                         body=data["body"],
                         language=data["language"],
                         topics=_topics(data),
+                        keywords=data["keywords"],
                     )
                     if action == "submit":
                         services.submit_for_review(article=article, submitted_by=request.user)

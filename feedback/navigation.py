@@ -59,3 +59,17 @@ def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
         if marks.get(event_id, {}).get("label") != "Concern open":
             marks[event_id] = {"label": label, "url": reverse("portal:concern", args=[pk])}
     return marks
+
+
+def portal_summary(patient) -> list[dict]:
+    """The patient's concerns still open. One query."""
+    concerns = Grievance.objects.open().filter(patient=patient).count()
+    return [
+        {
+            "order": 40,
+            "label": "Your open concerns",
+            "value": str(concerns),
+            "url": reverse("portal:feedback"),
+            "link_text": "See them" if concerns else "Raise a concern",
+        }
+    ]

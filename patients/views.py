@@ -24,6 +24,14 @@ def portal_home(request: HttpRequest) -> HttpResponse:
         for sections_for in collect("navigation", "portal_sections")
         for section in sections_for(patient)
     ]
+    summary = sorted(
+        (
+            figure
+            for summary_for in collect("navigation", "portal_summary")
+            for figure in summary_for(patient)
+        ),
+        key=lambda figure: figure["order"],
+    )
     return render(
         request,
         "patients/portal_home.html",
@@ -33,5 +41,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "portal_steps": steps,
             "portal_notices": notices,
             "portal_sections": sections,
+            "portal_summary": summary,
         },
     )

@@ -220,7 +220,7 @@ def test_the_count_comes_from_the_head_and_filters_do_not_count(
     log_reads(patient, physician, 3)
     log_reads(patient, other_physician, 2)
     client.force_login(patient_user)
-    assert "Newest first (5 looks)" in _page(client)
+    assert "Newest first (5 looks in all; your own are not shown)" in _page(client)
     page = client.get(LOG, {"person": other_physician.pk}).content.decode()
     assert "Newest first (looks that match your filters)" in page
     assert page.split("<tbody>")[1].count('<tr id="event-') == 2

@@ -47,7 +47,7 @@ def test_log_shows_who_what_when_why_and_basis_newest_first(client, looked_at, p
     page = response.content.decode()
     assert "no-store" in response["Cache-Control"]
     assert "Your log is intact: every look up to the newest has been verified" in page
-    assert "Newest first (3 looks)" in page
+    assert "Newest first (3 looks in all; your own are not shown)" in page
     rows = page.split("<tbody>")[1].split("</tr>")
     assert "Dr A. Rivera" in rows[0] and "Viewed: <a" in rows[0]
     assert "Dr M. Chen" in rows[1]
@@ -65,7 +65,7 @@ def test_filter_by_person_and_date(client, looked_at, patient_user, other_physic
     assert "Dr A. Rivera" not in page.split("<tbody>")[1]
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     page = client.get(f"/portal/access-log/?date_to={yesterday}").content.decode()
-    assert "Nobody has looked at your record with these filters" in page
+    assert "Nobody else has looked at your record with these filters" in page
     last_day = timezone.localdate(timezone.now() + dt.timedelta(days=2, minutes=1))
     rows = client.get(f"/portal/access-log/?date_from={last_day}").content.decode()
     assert rows.split("<tbody>")[1].count("<tr ") == 1
@@ -90,16 +90,18 @@ def test_csv_download_and_formula_neutralising(client, looked_at, patient, patie
         ['=HYPERLINK("http://evil")', event.pk],
     )
     rows = list(
-        csv.reader(io.StringIO(client.get("/portal/access-log/?format=csv").getvalue().decode()))
+        csv.reader(
+            io.StringIO(client.get("/portal/access-log/?own=on&format=csv").getvalue().decode())
+        )
     )
     assert rows[1][2].startswith("'=")
 
 
-def test_pagination_by_sequence(client, patient, patient_user):
-    log_reads(patient, patient_user, 30)
+def test_pagination_by_sequence(client, patient, patient_user, physician):
+    log_reads(patient, physician, 30)
     client.force_login(patient_user)
     page = client.get("/portal/access-log/").content.decode()
-    assert "Newest first (30 looks)" in page
+    assert "Newest first (30 looks in all; your own are not shown)" in page
     assert page.count('<tr id="event-') == 25
     assert "?before=6" in page and "Newer looks" not in page
     older = client.get("/portal/access-log/?before=6").content.decode()
@@ -169,3 +171,59 @@ def test_query_count_is_flat(
     # looks for an open alarm about the log.
     with django_assert_max_num_queries(19):
         assert client.get("/portal/access-log/").status_code == 200
+
+
+def _rows(page: str) -> list[str]:
+    return (
+        page.split("<tbody>")[1].split("</tbody>")[0].split("</tr>")[:-1]
+        if "<tbody>" in page
+        else []
+    )
+
+
+def test_own_looks_are_hidden_until_asked_for(client, patient, patient_user, physician):
+    log_reads(patient, patient_user, 2)
+    log_reads(patient, physician, 1)
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "Newest first (3 looks in all; your own are not shown)" in page
+    assert len(_rows(page)) == 1 and "Dr A. Rivera" in _rows(page)[0]
+    assert '<input type="checkbox" name="own" id="id_own">' in page
+    assert '<label for="id_own">Show your own looks' in page
+    page = client.get("/portal/access-log/", {"own": "on"}).content.decode()
+    assert "Newest first (3 looks)" in page
+    assert [("(you)" in row) for row in _rows(page)] == [False, True, True]
+    # Picking yourself as the person shows your looks without ticking the box.
+    page = client.get("/portal/access-log/", {"person": patient_user.pk}).content.decode()
+    assert len(_rows(page)) == 2
+
+
+def test_only_own_looks_says_nobody_else_looked(client, patient, patient_user):
+    log_reads(patient, patient_user, 2)
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "Nobody else has looked at your record." in page
+    assert "tick “Show your own looks” to see them" in page
+    assert _rows(page) == []
+
+
+def test_keyset_pages_skip_own_looks_and_keep_the_choice(client, patient, patient_user, physician):
+    for _ in range(15):  # interleaved: 30 looks by the physician, 30 of the patient's own
+        log_reads(patient, physician, 2)
+        log_reads(patient, patient_user, 2)
+    client.force_login(patient_user)
+    seen = []
+    query = ""
+    for _ in range(3):
+        page = client.get(f"/portal/access-log/?{query}").content.decode()
+        rows = _rows(page)
+        assert rows and not any("(you)" in row for row in rows)
+        seen += rows
+        if "Older looks" not in page:
+            break
+        query = page.split("Older looks")[0].rsplit('href="?', 1)[1].split('"')[0]
+        query = query.replace("&amp;", "&")
+    assert len(seen) == 30
+    page = client.get("/portal/access-log/?own=on").content.decode()
+    assert len(_rows(page)) == 25
+    assert "own=on&amp;before=" in page

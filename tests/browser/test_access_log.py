@@ -48,6 +48,10 @@ def test_patient_reads_filters_and_reports_a_look(page, live_server):
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url(f"{live_server.url}/portal/")
+    summary = page.get_by_role("region", name="Where you stand")
+    expect(summary).to_contain_text("Who can see your record now 2 people, 0 teams")
+    expect(summary).to_contain_text("Looks at your record this month 2 0 in an emergency.")
+    assert_accessible(page)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Access log").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Who looked at your record")

@@ -10,13 +10,16 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications import services as outbox
 from notifications.models import Notification, NotificationKind
-from tests.factories import emergency_access, grant
+from tests.factories import concern, emergency_access, grant
 from tests.factories.education import AssignmentFactory
+from tests.support.access_log import log_reads
 
 # The patient's home: the session (1); the user with their patient record, site and MFA status
 # (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
-# emergency accesses (5); every navigation badge (1).
-PORTAL_HOME = 8
+# emergency accesses (5); every navigation badge (1); the "where you stand" summary, one query per
+# app that adds to it: sharing and requests (consent), looks this month and the verification mark
+# (access log), open concerns (feedback) (3).
+PORTAL_HOME = 11
 
 
 def _notify(user, n: int) -> None:
@@ -33,6 +36,8 @@ def test_portal_home_query_count_is_flat(
     for n in range(size):
         _notify(patient_user, n)
         AssignmentFactory(patient=patient, assigned_by=physician)
+        concern(patient)
+    log_reads(patient, physician, size)
     emergency_access(physician, patient)
     client.force_login(patient_user)
     client.get("/portal/")  # the session's first page notes things once
@@ -44,6 +49,8 @@ def test_portal_home_query_count_is_flat(
     assert unread > size
     assert f'<span class="badge">{unread}<span class="visually-hidden"> unread' in page
     assert f'<span class="badge">{size}<span class="visually-hidden"> new articles' in page
+    concerns = page.split("<dt>Your open concerns</dt>")[1].split("</dd>")[0]
+    assert f"<strong>{size}</strong>" in concerns
 
 
 def test_user_role_and_mfa_status_are_one_query(client, physician):

@@ -49,6 +49,7 @@ class ArticleFactory(factory.Factory):
     summary = "How to look after yourself when you have a cold."
     body = PLAIN_BODY
     language = "en"
+    keywords = ""
     topics: tuple = ()
     status = "draft"
     reviewer = None
@@ -81,6 +82,7 @@ def publish_new_version(article: Article, *, reviewer, **changes) -> Article:
         "summary": latest.summary,
         "body": latest.body,
         "language": latest.language,
+        "keywords": latest.keywords,
         **changes,
     }
     services.save_draft(article=article, editor=article.author, **fields)
