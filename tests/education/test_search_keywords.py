@@ -112,7 +112,7 @@ def test_too_many_keywords_are_refused_on_the_form(client, physician):
         },
     )
     assert response.status_code == 200
-    assert "Search keywords (optional): Ensure this value has at most 500 characters" in (
+    assert "Search keywords (optional): Please keep this to at most 500 characters" in (
         response.content.decode()
     )
     assert not Article.objects.exists()
