@@ -6,6 +6,8 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LOCAL_REDIS ?= redis://127.0.0.1:6379/0
+# The suite runs on this many processes (pytest-xdist); CI has 2 cores.
+TEST_WORKERS ?= 2
 
 .PHONY: run serve test checks test-postgres format bench worker beat migrate seed clean \
         system-deps-run system-deps-test system-deps-postgres
@@ -25,7 +27,7 @@ serve: $(VENV)/.installed
 ## test: everything the tests need, the checks (migrations, lint, format, templates, the layers of
 ## the import contract), then the whole suite (SQLite)
 test: $(VENV)/.installed-dev system-deps-test checks
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 ## checks: migrations up to date, ruff (lint and format), djLint, and the import contract
 checks: $(VENV)/.installed-dev
@@ -37,7 +39,7 @@ checks: $(VENV)/.installed-dev
 
 ## test-postgres: the whole suite on a throw-away PostgreSQL cluster
 test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
-	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest
+	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 ## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
 bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres
