@@ -31,16 +31,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accesslog.chain import GENESIS_HASH, compute_hash  # noqa: E402
-from accesslog.models import (  # noqa: E402
-    AccessAction,
-    AccessBasis,
-    AccessChainHead,
-    AccessEvent,
-    AccessReader,
-    AccessTarget,
-)
 from accesslog.verified import verify_new_events  # noqa: E402
+from bench import history  # noqa: E402
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from patients.models import Patient  # noqa: E402
@@ -98,38 +90,16 @@ def build_patient(site: Site, readers: list[User], name: str, events: int) -> Pa
     user.groups.add(*user.groups.model.objects.filter(name=Role.PATIENT))
     start = timezone.now() - dt.timedelta(days=3 * 365)
     step = dt.timedelta(days=3 * 365) / events
-    prev = GENESIS_HASH
-    batch: list[AccessEvent] = []
     with transaction.atomic():
-        for seq in range(1, events + 1):
-            actor = readers[seq % READERS]
-            event = AccessEvent(
-                patient_id=patient.pk,
-                sequence=seq,
-                occurred_at=start + step * seq,
-                actor_id=actor.pk,
-                actor_role="physician",
-                actor_name=actor.display_name,
-                action=AccessAction.VIEW,
-                target=AccessTarget.RECORD,
-                entry_id=None,
-                category="",
-                purpose="treatment",
-                basis=AccessBasis.GRANT,
-                grant_id=None,
-                emergency_id=None,
-                prev_hash=prev,
-            )
-            event.hash = compute_hash(event)
-            prev = event.hash
-            batch.append(event)
-            if len(batch) == BATCH:
-                AccessEvent.objects.bulk_create(batch)
-                batch = []
-        AccessEvent.objects.bulk_create(batch)
-        AccessChainHead.objects.create(patient=patient, sequence=events, hash=prev)
-        AccessReader.objects.bulk_create(
-            [AccessReader(patient=patient, actor=r, actor_name=r.display_name) for r in readers]
+        history.write_chain(
+            patient.pk,
+            events,
+            lambda seq: {
+                "occurred_at": start + step * seq,
+                "actor_id": readers[seq % READERS].pk,
+                "actor_name": readers[seq % READERS].display_name,
+            },
+            batch=BATCH,
         )
     return patient
 

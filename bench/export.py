@@ -32,14 +32,10 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accesslog.chain import GENESIS_HASH, compute_hash  # noqa: E402
 from accesslog.models import (  # noqa: E402
-    AccessAction,
-    AccessBasis,
-    AccessChainHead,
-    AccessEvent,
     AccessTarget,
 )
+from bench import history  # noqa: E402
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.models import ConsentGrant, GivenVia, Purpose, Scope  # noqa: E402
@@ -97,35 +93,19 @@ def build() -> User:
         starts_at=timezone.now() - dt.timedelta(days=400),
     )
     start = timezone.now() - dt.timedelta(days=365)
-    prev = GENESIS_HASH
-    batch: list[AccessEvent] = []
-    for seq in range(1, EVENTS + 1):
+
+    def fields(seq: int) -> dict:
         entry_id = entry_ids[seq % len(entry_ids)] if seq % 2 else None
-        event = AccessEvent(
-            patient_id=patient.pk,
-            sequence=seq,
-            occurred_at=start + dt.timedelta(seconds=seq * 600),
-            actor_id=physician.pk,
-            actor_role="physician",
-            actor_name="Dr B. Bench",
-            action=AccessAction.VIEW,
-            target=AccessTarget.ENTRY if entry_id else AccessTarget.RECORD,
-            entry_id=entry_id,
-            category="",
-            purpose="treatment",
-            basis=AccessBasis.GRANT,
-            grant_id=grant.pk,
-            emergency_id=None,
-            prev_hash=prev,
-        )
-        event.hash = compute_hash(event)
-        prev = event.hash
-        batch.append(event)
-        if len(batch) >= 10_000:
-            AccessEvent.objects.bulk_create(batch)
-            batch = []
-    AccessEvent.objects.bulk_create(batch)
-    AccessChainHead.objects.create(patient=patient, sequence=EVENTS, hash=prev)
+        return {
+            "occurred_at": start + dt.timedelta(seconds=seq * 600),
+            "actor_id": physician.pk,
+            "actor_name": "Dr B. Bench",
+            "target": AccessTarget.ENTRY if entry_id else AccessTarget.RECORD,
+            "entry_id": entry_id,
+            "grant_id": grant.pk,
+        }
+
+    history.write_chain(patient.pk, EVENTS, fields)
     return user
 
 

@@ -43,17 +43,15 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accesslog.chain import GENESIS_HASH, append_event, compute_hash, verify_chain  # noqa: E402
+from accesslog.chain import append_event, verify_chain  # noqa: E402
 from accesslog.models import (  # noqa: E402
     AccessAction,
     AccessBasis,
-    AccessChainHead,
     AccessEvent,
-    AccessReader,
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
-from bench import access_log, pages  # noqa: E402  (access_log sets Django up too)
+from bench import access_log, history, pages  # noqa: E402  (access_log sets Django up too)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.models import (  # noqa: E402
@@ -190,41 +188,17 @@ def build_world() -> dict:
 def bulk_history(patients: list[Patient], physician: User) -> None:
     """1M chained events, written in bulk with real hashes (faster than the request path)."""
     start = timezone.now() - dt.timedelta(days=365)
-    batch: list[AccessEvent] = []
-    heads: list[AccessChainHead] = []
     for index, patient in enumerate(patients):
-        prev = GENESIS_HASH
-        for seq in range(1, EVENTS_PER_PATIENT + 1):
-            event = AccessEvent(
-                patient_id=patient.pk,
-                sequence=seq,
-                occurred_at=start + dt.timedelta(minutes=seq * 37 + index),
-                actor_id=physician.pk,
-                actor_role="physician",
-                actor_name="Dr B. Bench",
-                action=AccessAction.VIEW,
-                target=AccessTarget.RECORD,
-                entry_id=None,
-                category="",
-                purpose="treatment",
-                basis=AccessBasis.GRANT,
-                grant_id=None,
-                emergency_id=None,
-                prev_hash=prev,
-            )
-            event.hash = compute_hash(event)
-            prev = event.hash
-            batch.append(event)
-        heads.append(AccessChainHead(patient_id=patient.pk, sequence=EVENTS_PER_PATIENT, hash=prev))
-        if len(batch) >= 50_000:
-            AccessEvent.objects.bulk_create(batch, batch_size=10_000)
-            batch = []
-    AccessEvent.objects.bulk_create(batch, batch_size=10_000)
-    AccessChainHead.objects.bulk_create(heads, batch_size=10_000)
-    AccessReader.objects.bulk_create(
-        [AccessReader(patient=p, actor=physician, actor_name="Dr B. Bench") for p in patients],
-        batch_size=10_000,
-    )
+        history.write_chain(
+            patient.pk,
+            EVENTS_PER_PATIENT,
+            lambda seq, index=index: {
+                "occurred_at": start + dt.timedelta(minutes=seq * 37 + index),
+                "actor_id": physician.pk,
+                "actor_name": "Dr B. Bench",
+            },
+            batch=50_000,
+        )
 
 
 # --- 1. appends ---------------------------------------------------------------------------------
