@@ -169,7 +169,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "codes": codes,
             "open_visit": next((v for v in visits if v.is_open), None),
             "completed_visit": next((v for v in visits if v.status == VisitStatus.COMPLETED), None),
-            "completed": any(v.status == VisitStatus.COMPLETED for v in visits),
             "can_resend_invitation": any(
                 v.status == VisitStatus.SCHEDULED and v.starts_at > timezone.now() for v in visits
             ),
