@@ -16,7 +16,14 @@ from accesslog.models import AccessEvent
 from consent.models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia
 from patients.models import CATEGORY_PLURALS, Patient, RecordCategory, RecordEntry
 
-from .bundle import emergencies_of, entries_of, events_of, grants_of, open_requests_of
+from .bundle import (
+    emergencies_of,
+    entries_of,
+    events_of,
+    export_cutoff,
+    grants_of,
+    open_requests_of,
+)
 
 
 @dataclass
@@ -36,8 +43,7 @@ class Summary:
 
 
 def summarise(patient: Patient, export_event: AccessEvent) -> Summary:
-    until, sequence = export_event.occurred_at, export_event.sequence
-    now = export_event.occurred_at
+    until, sequence = export_cutoff(export_event)
     entries: list[RecordEntry] = list(entries_of(patient, until=until))
     categories = []
     for value, label in RecordCategory.choices:
@@ -53,8 +59,8 @@ def summarise(patient: Patient, export_event: AccessEvent) -> Summary:
     grant_rows = [
         {
             "grant": grant,
-            "text": grant.describe(now),
-            "status": grant.status(now),
+            "text": grant.describe(until),
+            "status": grant.status(until),
             "in_person": grant.given_via == GivenVia.IN_PERSON,
         }
         for grant in sorted(grants, key=lambda grant: (grant.created_at, grant.pk), reverse=True)

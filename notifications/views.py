@@ -16,10 +16,15 @@ from .forms import EmailPreferenceForm
 from .models import Notification
 
 
-def _page(request: HttpRequest, form: EmailPreferenceForm, page_number=None) -> HttpResponse:
+def _listing(request: HttpRequest, template: str, page_number=None, **context) -> HttpResponse:
+    """The signed-in person's own notifications, 25 a page."""
     items = Notification.objects.filter(recipient=request.user)
     page = Paginator(items, 25).get_page(page_number)
-    return render(request, "notifications/portal_notifications.html", {"page": page, "form": form})
+    return render(request, template, {"page": page, **context})
+
+
+def _page(request: HttpRequest, form: EmailPreferenceForm, page_number=None) -> HttpResponse:
+    return _listing(request, "notifications/portal_notifications.html", page_number, form=form)
 
 
 @patient_required
@@ -52,9 +57,7 @@ def notification_preference(request: HttpRequest) -> HttpResponse:
 @staff_required
 def staff_notifications(request: HttpRequest) -> HttpResponse:
     """Staff see their notifications in the portal too, not only by email."""
-    items = Notification.objects.filter(recipient=request.user)
-    page = Paginator(items, 25).get_page(request.GET.get("page"))
-    return render(request, "notifications/staff_notifications.html", {"page": page})
+    return _listing(request, "notifications/staff_notifications.html", request.GET.get("page"))
 
 
 @staff_required

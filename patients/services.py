@@ -567,6 +567,19 @@ def _when(moment: datetime) -> str:
     return f"{timezone.localtime(moment):%-d %b at %H:%M}"
 
 
+def _tell_patient(patient: Patient, *, by: User, at: datetime, what: str, link: str) -> None:
+    """Tell a patient with an account, in the portal and by email, what the front desk did to
+    their account ("On <when>, <who> at the front desk <what>"). No values, no health data."""
+    outbox.notify(
+        recipient_id=patient.user_id,
+        kind=NotificationKind.GENERAL,
+        message=f"On {_when(at)}, {by.display_name} at the front desk {what}",
+        link=link,
+        actor=by,
+        event_at=at,
+    )
+
+
 @transaction.atomic
 def update_patient_details(
     *,
@@ -611,17 +624,15 @@ def update_patient_details(
         patient=patient, fields=labels, changed_by=by, changed_at=now
     )
     if patient.user_id is not None:
-        outbox.notify(
-            recipient_id=patient.user_id,
-            kind=NotificationKind.GENERAL,
-            message=(
-                f"On {_when(now)}, {by.display_name} at the front desk changed your details: "
-                f"{', '.join(labels)}. If this is not right, call {settings.CLINIC_NAME} on "
-                f"{settings.CLINIC_PHONE}."
+        _tell_patient(
+            patient,
+            by=by,
+            at=now,
+            what=(
+                f"changed your details: {', '.join(labels)}. If this is not right, call "
+                f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE}."
             ),
             link=reverse("portal:home"),
-            actor=by,
-            event_at=now,
         )
     logger.info("patients: details of patient %s changed by user %s", patient.pk, by.pk)
     return change
@@ -679,18 +690,16 @@ def reset_two_step_verification(*, patient: Patient, by: User, document_type: st
     reset = TwoStepReset.objects.create(
         patient=patient, identity_document=document_type, reset_by=by, reset_at=now
     )
-    outbox.notify(
-        recipient_id=patient.user_id,
-        kind=NotificationKind.GENERAL,
-        message=(
-            f"On {_when(now)}, {by.display_name} at the front desk turned off two-step "
-            "verification on your account, after checking your photo ID in person. Set it up "
-            f"again from Security. If this was not you, call {settings.CLINIC_NAME} on "
-            f"{settings.CLINIC_PHONE} at once."
+    _tell_patient(
+        patient,
+        by=by,
+        at=now,
+        what=(
+            "turned off two-step verification on your account, after checking your photo ID in "
+            "person. Set it up again from Security. If this was not you, call "
+            f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE} at once."
         ),
         link=reverse("mfa_index"),
-        actor=by,
-        event_at=now,
     )
     logger.info("patients: two-step verification of patient %s reset by user %s", patient.pk, by.pk)
     return reset

@@ -101,6 +101,12 @@ def patient_search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _details(data: dict) -> dict:
+    """The patient's details from a valid PatientForm or PatientDetailsForm, as the services
+    take them."""
+    return {name: data[name] for name in services.DETAIL_LABELS}
+
+
 @front_desk_required
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
@@ -116,14 +122,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             try:
                 patient = services.register_patient(
                     created_by=request.user,
-                    legal_name=data["legal_name"],
-                    preferred_name=data["preferred_name"],
-                    date_of_birth=data["date_of_birth"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    preferred_language=data["preferred_language"],
-                    primary_physician=data["primary_physician"],
-                    site=data["site"],
+                    **_details(data),
                     registration_token=token,
                     allow_duplicate=data.get("confirm_not_duplicate", False),
                 )
@@ -170,7 +169,6 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "codes": codes,
             "open_visit": next((v for v in visits if v.is_open), None),
             "completed_visit": next((v for v in visits if v.status == VisitStatus.COMPLETED), None),
-            "completed": any(v.status == VisitStatus.COMPLETED for v in visits),
             "can_resend_invitation": any(
                 v.status == VisitStatus.SCHEDULED and v.starts_at > timezone.now() for v in visits
             ),
@@ -198,14 +196,7 @@ def patient_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 change = services.update_patient_details(
                     patient=patient,
                     by=request.user,
-                    legal_name=data["legal_name"],
-                    preferred_name=data["preferred_name"],
-                    date_of_birth=data["date_of_birth"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    preferred_language=data["preferred_language"],
-                    primary_physician=data["primary_physician"],
-                    site=data["site"],
+                    **_details(data),
                 )
             except ValidationError as error:
                 add_service_error(form, error)
