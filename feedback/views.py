@@ -180,8 +180,7 @@ def record_concern(request: HttpRequest) -> HttpResponse:
     """Record a concern a patient raised by phone or letter."""
     form = RecordedConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        mrn = form.cleaned_data["mrn"].upper().replace(" ", "")
-        patient = Patient.objects.filter(mrn=mrn).first()
+        patient = Patient.objects.filter(mrn=form.cleaned_data["mrn"]).first()
         if patient is None:
             form.add_error("mrn", "No patient has this MRN.")
         else:

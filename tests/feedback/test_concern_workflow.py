@@ -390,3 +390,14 @@ def test_a_step_on_a_patient_without_an_account_does_not_claim_they_were_told(
         .exclude(recipient=patient.user)
         .exists()
     )
+
+
+def test_the_mrn_may_be_typed_with_spaces_and_tabs(client, patient, privacy_officer):
+    client.force_login(privacy_officer)
+    typed = f" {patient.mrn[:2].lower()}\t{patient.mrn[2:]} "
+    response = client.post(
+        "/staff/privacy/grievances/new/",
+        {"mrn": typed, "channel": "letter", "description": "A letter about a look."},
+    )
+    assert response.status_code == 302
+    assert Grievance.objects.get().patient == patient
