@@ -8,10 +8,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.clock import business_days_between
 from clinic.models import Role
 
 from .models import ArticleVersion, Assignment, Question
+from .services import question_waits_too_long
 
 NAV_ITEMS = [
     (40, "Health library", "education:library", ("anonymous", Role.PATIENT)),
@@ -53,11 +53,12 @@ def staff_steps(user) -> list[dict]:
     if questions:
         now = timezone.now()
         days = settings.EDUCATION_QUESTION_DAYS
+        # The calendar bound only narrows the rows; the rule is services.question_waits_too_long.
         late = sum(
-            business_days_between(asked_at, now) >= days
-            for asked_at in unanswered.filter(
-                asked_at__lte=now - dt.timedelta(days=days)
-            ).values_list("asked_at", flat=True)
+            question_waits_too_long(question, now)
+            for question in unanswered.filter(asked_at__lte=now - dt.timedelta(days=days)).only(
+                "asked_at", "answered_at"
+            )
         )
         steps.append(
             {

@@ -498,7 +498,7 @@ def question_waits_too_long(question: Question, now: dt.datetime) -> bool:
 def flag_waiting_questions(now: dt.datetime | None = None) -> int:
     """Tell each physician, once per question, about questions that waited too long."""
     now = now or timezone.now()
-    # Business days are never fewer than calendar days, so this bound loses no question.
+    # Business days are never more than calendar days, so this bound loses no question.
     candidates = Question.objects.unanswered().filter(
         waiting_flagged_at__isnull=True,
         asked_at__lte=now - dt.timedelta(days=settings.EDUCATION_QUESTION_DAYS),

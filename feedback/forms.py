@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from clinic.forms import DateField
+from consent.forms import normalise_mrn
 
 from .models import Channel
 from .services import TEXT_MAX
@@ -37,6 +38,9 @@ class RecordedConcernForm(forms.Form):
         widget=forms.RadioSelect,
     )
     description = _text("The concern, in the patient's words as far as possible", rows=6)
+
+    def clean_mrn(self) -> str:
+        return normalise_mrn(self.cleaned_data["mrn"])
 
 
 class MessageForm(forms.Form):

@@ -7,8 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.decorators import patient_required, staff_required, trust_required
@@ -67,9 +67,7 @@ def _list(request: HttpRequest, *, area: str) -> HttpResponse:
 
 
 def _support(request: HttpRequest, pk: int, *, area: str) -> HttpResponse:
-    suggestion = Suggestion.objects.filter(pk=pk).first()
-    if suggestion is None:
-        raise Http404
+    suggestion = get_object_or_404(Suggestion, pk=pk)
     if services.support(suggestion=suggestion, user=request.user):
         messages.success(request, "Your support is counted.")
     else:
@@ -104,9 +102,7 @@ def staff_support(request: HttpRequest, pk: int) -> HttpResponse:
 @trust_required
 @require_http_methods(["GET", "POST"])
 def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    suggestion = Suggestion.objects.with_support().filter(pk=pk).first()
-    if suggestion is None:
-        raise Http404
+    suggestion = get_object_or_404(Suggestion.objects.with_support(), pk=pk)
     form = ReplyForm(
         request.POST or None, initial={"status": suggestion.status, "reply": suggestion.reply}
     )

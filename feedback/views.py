@@ -180,8 +180,7 @@ def record_concern(request: HttpRequest) -> HttpResponse:
     """Record a concern a patient raised by phone or letter."""
     form = RecordedConcernForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        mrn = form.cleaned_data["mrn"].upper().replace(" ", "")
-        patient = Patient.objects.filter(mrn=mrn).first()
+        patient = Patient.objects.filter(mrn=form.cleaned_data["mrn"]).first()
         if patient is None:
             form.add_error("mrn", "No patient has this MRN.")
         else:
@@ -227,6 +226,13 @@ def grievance(request: HttpRequest, pk: int) -> HttpResponse:
     return _officer_page(request, get_grievance_for(request.user, pk))
 
 
+def _done(grievance) -> str:
+    """Only a patient with a portal account is told of a step (services._tell_patient)."""
+    if grievance.patient.user_id:
+        return "Done. The patient has been told."
+    return "Done. The patient has no portal account: tell them by letter or phone."
+
+
 def _act(request, grievance, form_name: str, form, action) -> HttpResponse:
     """Run `action(form.cleaned_data)` when the form is valid; show refusals on the form."""
     if form.is_valid():
@@ -239,7 +245,7 @@ def _act(request, grievance, form_name: str, form, action) -> HttpResponse:
                 return redirect("staff:grievance", pk=grievance.pk)
             add_service_error(form, error)
         else:
-            messages.success(request, "Done. The patient has been told.")
+            messages.success(request, _done(grievance))
             return redirect("staff:grievance", pk=grievance.pk)
     return _officer_page(request, grievance, **{form_name: form})
 
@@ -268,7 +274,7 @@ def grievance_investigate(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, service_error_text(error))
     else:
-        messages.success(request, "Done. The patient has been told.")
+        messages.success(request, _done(grievance))
     return redirect("staff:grievance", pk=grievance.pk)
 
 

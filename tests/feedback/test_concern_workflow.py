@@ -14,7 +14,7 @@ from accesslog.models import AccessAction, AccessBasis, AccessTarget
 from feedback import services
 from feedback.models import Channel, Grievance, GrievanceEntry, GrievanceStatus
 from notifications.models import Notification, NotificationKind
-from tests.factories import concern
+from tests.factories import PatientFactory, concern
 from tests.support.access_log import append_event
 
 LONDON = ZoneInfo("Europe/London")
@@ -362,3 +362,42 @@ def test_only_a_privacy_officer_records_for_a_patient(patient, physician):
         services.raise_grievance(
             patient=patient, description="x", channel=Channel.PHONE, recorded_by=physician
         )
+
+
+def test_a_step_on_a_patient_without_an_account_does_not_claim_they_were_told(
+    client, patient, privacy_officer
+):
+    told = concern(patient)
+    offline = services.raise_grievance(
+        patient=PatientFactory(),
+        description="Called about a look.",
+        channel=Channel.PHONE,
+        recorded_by=privacy_officer,
+    )
+    client.force_login(privacy_officer)
+    page = client.post(
+        f"/staff/privacy/grievances/{told.pk}/acknowledge/", {"note": ""}, follow=True
+    ).content.decode()
+    assert "Done. The patient has been told." in page
+    for step in ("acknowledge", "investigate"):
+        page = client.post(
+            f"/staff/privacy/grievances/{offline.pk}/{step}/", {"note": ""}, follow=True
+        ).content.decode()
+        assert "has been told" not in page
+        assert "no portal account: tell them by letter or phone" in page
+    assert (
+        not Notification.objects.filter(kind=NotificationKind.CONCERN_UPDATED)
+        .exclude(recipient=patient.user)
+        .exists()
+    )
+
+
+def test_the_mrn_may_be_typed_with_spaces_and_tabs(client, patient, privacy_officer):
+    client.force_login(privacy_officer)
+    typed = f" {patient.mrn[:2].lower()}\t{patient.mrn[2:]} "
+    response = client.post(
+        "/staff/privacy/grievances/new/",
+        {"mrn": typed, "channel": "letter", "description": "A letter about a look."},
+    )
+    assert response.status_code == 302
+    assert Grievance.objects.get().patient == patient

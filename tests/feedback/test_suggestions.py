@@ -81,6 +81,7 @@ def test_unknown_ids_are_404(client, patient_user, privacy_officer):
     assert client.post("/portal/feedback/suggestions/999/support/").status_code == 404
     client.force_login(privacy_officer)
     assert client.get("/staff/suggestions/999/reply/").status_code == 404
+    assert client.post("/staff/suggestions/999/support/").status_code == 404
 
 
 def test_the_list_has_a_flat_query_count(client, patient_user, django_assert_max_num_queries):
