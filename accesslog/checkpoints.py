@@ -12,7 +12,10 @@ Every few minutes (beat, and `manage.py checkpoint_access_log`) `create_checkpoi
    written and privacy officers and administrators are alerted at once;
 3. appends one leaf per verified chain (RFC 6962 leaf: pseudonym, sequence, head hash), computes
    the Merkle tree head over every leaf so far, and signs a C2SP tlog-checkpoint naming the
-   previous checkpoint's hash; after commit the signed note is written once to the export.
+   previous checkpoint's hash; after commit the signed note is written once to the export;
+4. moves each signed chain's verification mark (`accesslog.verified`) up to the head it just
+   verified, so the log page has nothing left to re-hash: this job is the one that catches the
+   marks up (there is no second five-minute job re-hashing the same links).
 """
 
 from __future__ import annotations
@@ -34,7 +37,13 @@ from notifications.services import notify
 from . import merkle, note
 from .chain import GENESIS_HASH, ChainProblem, verify_chain
 from .keys import current_public_key, origin, pseudonym, signing_key, trusted_keys
-from .models import AccessChainHead, AccessLogAlarm, AccessLogCheckpoint, CheckpointLeaf
+from .models import (
+    AccessChainHead,
+    AccessChainVerification,
+    AccessLogAlarm,
+    AccessLogCheckpoint,
+    CheckpointLeaf,
+)
 
 LEAF_VERSION = "rapport-access-log-leaf/1"
 
@@ -206,6 +215,38 @@ def _stored_leaves() -> tuple[list[bytes], dict[int, CheckpointLeaf], str]:
     return hashes, newest, ""
 
 
+def _move_marks(leaves: list[CheckpointLeaf], now: dt.datetime) -> None:
+    """The links up to each new leaf were just recomputed: move the chain's verification mark
+    there (never back, never past a broken link it holds)."""
+    if not leaves:
+        return
+    marks = {
+        mark.patient_id: mark
+        for mark in AccessChainVerification.objects.filter(
+            patient_id__in=[leaf.patient_id for leaf in leaves]
+        )
+    }
+    fresh, moved = [], []
+    for leaf in leaves:
+        mark = marks.get(leaf.patient_id)
+        if mark is None:
+            fresh.append(
+                AccessChainVerification(
+                    patient_id=leaf.patient_id,
+                    sequence=leaf.sequence,
+                    hash=leaf.head_hash,
+                    verified_at=now,
+                )
+            )
+        elif mark.broken_sequence is None and mark.sequence < leaf.sequence:
+            mark.sequence, mark.hash, mark.verified_at = leaf.sequence, leaf.head_hash, now
+            moved.append(mark)
+    AccessChainVerification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    AccessChainVerification.objects.bulk_update(
+        moved, ["sequence", "hash", "verified_at"], batch_size=2000
+    )
+
+
 CHECKPOINT_LOCK = 0x52415050  # "RAPP": one checkpoint at a time
 
 
@@ -305,5 +346,6 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
         note=note.sign(body.text(), origin(), signing_key()),
     )
     CheckpointLeaf.objects.bulk_create(new_leaves, batch_size=2000)
+    _move_marks(new_leaves, now)
     transaction.on_commit(lambda: export_checkpoint(checkpoint))
     return CheckpointRun(checkpoint, signed_chains=len(new_leaves), problems=problems)

@@ -334,8 +334,3 @@ def _verify_one(
         return verify_chain(patient_id, after=(leaf.sequence, leaf.head_hash))
     signed = dict(signed_leaves.get(patient_id, []))
     return verify_chain(patient_id, signed=signed)
-
-
-def verify_all() -> list[str]:
-    """Every problem in the whole log, as text (kept for callers of the old API)."""
-    return verify_log().problems

@@ -9,7 +9,8 @@ from . import checkpoints, integrity, verified
 
 @shared_task(acks_late=True)
 def checkpoint_access_log() -> int | None:
-    """Beat, every few minutes: verify the chains that moved, then sign a checkpoint."""
+    """Beat, every few minutes: verify the chains that moved, sign a checkpoint and move the
+    chains' verification marks to what was verified."""
     run = checkpoints.create_checkpoint()
     return run.checkpoint.number if run.checkpoint else None
 
@@ -23,6 +24,6 @@ def verify_access_log() -> int:
 
 @shared_task(acks_late=True)
 def verify_new_access_events() -> int:
-    """Beat, every five minutes: verify the links written since each chain's stored mark, so the
-    log page never has many to re-hash. Returns how many chains have a broken link."""
+    """On demand (not in beat: the checkpoint job moves the marks as it verifies): verify the
+    links written since each chain's stored mark. Returns how many chains have a broken link."""
     return len(verified.verify_new_events())

@@ -5,8 +5,9 @@ found, the first broken link. `advance` re-hashes only the links after that mark
 that the marked link still carries the hash it had when verified (a rewrite with recomputed hashes
 or a truncation changes it) and that the head has not moved back; a broken link is stored and the
 mark never moves past it, so a tampered chain stays reported. The log page advances the mark by at
-most `PAGE_VERIFY_LIMIT` links per view; the beat task `verify_new_access_events` (every five
-minutes) catches every chain up.
+most `PAGE_VERIFY_LIMIT` links per view; the checkpoint job (beat, every few minutes) moves the
+mark of every chain it verified and signed up to its head (`checkpoints._move_marks`), and
+`verify_new_events` catches every chain up on demand.
 
 Each view also checks the patient's newest signed checkpoint leaf (`accesslog.integrity`), and
 shows an open alarm first. Edits to links before the mark are caught by the signed checkpoints
@@ -257,10 +258,12 @@ def _log_status(patient_id: int, head: tuple[int, str] | None, now: dt.datetime)
         if AccessEvent.objects.filter(patient_id=patient_id).exists():
             problem = ChainProblem(patient_id, 1, "the chain has events but no head")
             return LogStatus(False, now, 0, 0, problem, detail=str(problem))
-    mark, problem = advance(patient_id, head, limit=PAGE_VERIFY_LIMIT)
-    if problem is not None:
-        return LogStatus(False, now, mark.sequence, head[0], problem, detail=str(problem))
+    # The signed leaf first: the checkpoint job also moves the mark, so a rewrite of signed links
+    # is named as what it is (it differs from the signed checkpoint), not only as a changed mark.
     checkpoint_at, problem, detail = _against_signed_leaf(patient_id, head)
+    mark, mark_problem = advance(patient_id, head, limit=PAGE_VERIFY_LIMIT)
+    if not detail and mark_problem is not None:
+        problem, detail = mark_problem, str(mark_problem)
     return LogStatus(
         not detail, now, mark.sequence, head[0], problem, checkpoint_at=checkpoint_at, detail=detail
     )

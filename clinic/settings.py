@@ -283,10 +283,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(env.int("ACCESS_LOG_CHECKPOINT_SECONDS", default=300)),
     },
     "verify-access-log": {"task": "accesslog.tasks.verify_access_log", "schedule": 86400.0},
-    "verify-new-access-events": {
-        "task": "accesslog.tasks.verify_new_access_events",
-        "schedule": 300.0,
-    },
     "remove-ended-grant-permissions": {
         "task": "consent.tasks.remove_ended_grant_permissions",
         "schedule": 900.0,

@@ -33,7 +33,7 @@ def _can_hold_access(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.is_clinic_staff)
 
 
-def guarded_entry_ids(user, *, patient_id: int, entry_id: int | None = None) -> set[int]:
+def guarded_entry_ids(user, *, patient_id: int) -> set[int]:
     """Ids of this patient's entries on which `user` holds the derived guardian permission,
     directly or through a care team (one query)."""
     direct = RecordEntryUserObjectPermission.objects.filter(
@@ -42,9 +42,6 @@ def guarded_entry_ids(user, *, patient_id: int, entry_id: int | None = None) -> 
     via_team = RecordEntryGroupObjectPermission.objects.filter(
         group__user=user, permission__codename=VIEW_ENTRY, content_object__patient_id=patient_id
     )
-    if entry_id is not None:
-        direct = direct.filter(content_object_id=entry_id)
-        via_team = via_team.filter(content_object_id=entry_id)
     return set(
         direct.values_list("content_object_id", flat=True).union(
             via_team.values_list("content_object_id", flat=True)

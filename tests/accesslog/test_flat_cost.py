@@ -204,6 +204,34 @@ def test_the_beat_task_catches_every_chain_up_and_counts_broken_ones(
     assert verified.chains_behind() == []
 
 
+def test_the_checkpoint_job_moves_the_marks_so_the_page_has_nothing_to_rehash(
+    client, patient, other_patient, patient_user, physician, monkeypatch
+):
+    monkeypatch.setattr(verified, "PAGE_VERIFY_LIMIT", 10)
+    log_reads(patient, physician, 25)
+    client.force_login(patient_user)
+    assert "looks 1 to 10 of 25" in _page(client)
+    event = log_reads(other_patient, physician, 3)[1]
+    raw_sql("UPDATE accesslog_accessevent SET purpose = 'forged' WHERE id = %s", [event.pk])
+    run = checkpoints.create_checkpoint()
+    assert run.signed_chains == 1 and len(run.problems) == 1
+    assert AccessChainVerification.objects.get(patient=patient).sequence == 25
+    assert not AccessChainVerification.objects.filter(patient=other_patient).exists()
+    assert "every look up to the newest has been verified" in _page(client)
+
+
+def test_the_checkpoint_job_never_moves_a_mark_past_a_broken_link(patient, physician):
+    event = log_reads(patient, physician, 3)[1]
+    raw_sql("UPDATE accesslog_accessevent SET purpose = 'forged' WHERE id = %s", [event.pk])
+    assert tasks.verify_new_access_events() == 1
+    raw_sql(
+        "UPDATE accesslog_accessevent SET purpose = %s WHERE id = %s", [event.purpose, event.pk]
+    )
+    assert checkpoints.create_checkpoint().signed_chains == 1
+    mark = AccessChainVerification.objects.get(patient=patient)
+    assert (mark.sequence, mark.broken_sequence) == (1, 2)
+
+
 def test_a_chain_without_its_head_is_reported(client, patient, patient_user, physician):
     log_reads(patient, physician, 2)
     raw_sql("DELETE FROM accesslog_accesschainhead WHERE patient_id = %s", [patient.pk])
