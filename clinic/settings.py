@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "clinic",
     "notifications",
     "patients",
+    "proxies",
     "accesslog",
     "consent",
     "records",
@@ -333,6 +334,13 @@ CLINIC_HOLIDAYS = env.list("CLINIC_HOLIDAYS", default=[])
 GRIEVANCE_ACKNOWLEDGE_DAYS = env.int("GRIEVANCE_ACKNOWLEDGE_DAYS", default=2)
 GRIEVANCE_RESPONSE_DAYS = env.int("GRIEVANCE_RESPONSE_DAYS", default=7)
 GRIEVANCE_RESOLVE_DAYS = env.int("GRIEVANCE_RESOLVE_DAYS", default=30)
+# Proxy access for parents (proxies/rules.py), by the child's age in whole years: until
+# PROXY_CHILD_FULL_UNTIL a parent has what their access gives; from then until
+# PROXY_CHILD_ALONE_FROM, no sensitive entries and no sharing choices; from then, the young person
+# alone unless they invite the parent back. Both are told PROXY_AGE_NOTICE_DAYS before a change.
+PROXY_CHILD_FULL_UNTIL = env.int("PROXY_CHILD_FULL_UNTIL", default=12)
+PROXY_CHILD_ALONE_FROM = env.int("PROXY_CHILD_ALONE_FROM", default=16)
+PROXY_AGE_NOTICE_DAYS = env.int("PROXY_AGE_NOTICE_DAYS", default=30)
 # A patient's question about an article is flagged to the physician after this many business days.
 EDUCATION_QUESTION_DAYS = env.int("EDUCATION_QUESTION_DAYS", default=3)
 
