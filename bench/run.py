@@ -10,13 +10,17 @@ Figures, compared with the targets in DESIGN.md:
 4. pages over HTTP (`bench/pages.py`): the portal and a bare one-file Django app that reads one
    row (`bench/bare.py`), each served by gunicorn with two workers, interleaved rounds in the same
    run: requests per second, p50, p99 and the ratio to the bare view for each case in
-   `page_cases` (a list: add a case there).
+   `page_cases` (a list: add a case there);
+5. faults under load (`bench/faults.py`): Redis killed, Redis hung, a worker SIGKILLed, each
+   against a baseline without a fault: errors clients saw, latency during the fault,
+   notifications lost and duplicated, time to drain;
+6. one heavily read patient's access log (`bench/access_log.py`).
 
 Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run, 0.01 for a smoke run); run some
 parts only with e.g. BENCH_ONLY=appends,pages,http (parts: appends, delivery, pages, http,
-access_log). Parts 1-3 and 5 need PostgreSQL (`make bench`); the HTTP part also runs on SQLite
-(`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are printed and written to
-bench/results/latest.md (BENCH_RESULTS to write elsewhere).
+faults, access_log). Every part but the HTTP one needs PostgreSQL (`make bench`); the HTTP
+part also runs on SQLite (`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are
+printed and written to bench/results/latest.md (BENCH_RESULTS to write elsewhere).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ from accesslog.models import (  # noqa: E402
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
-from bench import access_log, history, pages  # noqa: E402  (access_log sets Django up too)
+from bench import access_log, faults, history, pages  # noqa: E402  (access_log sets Django up too)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.models import (  # noqa: E402
@@ -500,14 +504,14 @@ def page_cases(world: dict, connections: int) -> list[pages.Case]:
     ]
 
 
-def bench_http(world: dict) -> None:
+def portal_env(world: dict) -> dict[str, str]:
+    """The environment of a gunicorn serving the portal on the bench's database, its static files
+    collected; the physician's staff pages need two-step verification set up."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     physician = world["physician"]
     if not physician.authenticator_set.exists():
-        TOTP.activate(physician, generate_totp_secret())  # staff pages need two-step set up
-    rounds, seconds, connections = pages.settings_from_env(SCALE)
-    publish_articles(world)
+        TOTP.activate(physician, generate_totp_secret())
     static_root = tempfile.mkdtemp(prefix="rapport-bench-static-")
     env = dict(
         os.environ,
@@ -522,6 +526,13 @@ def bench_http(world: dict) -> None:
         env=env,
         check=True,
     )
+    return env
+
+
+def bench_http(world: dict) -> None:
+    rounds, seconds, connections = pages.settings_from_env(SCALE)
+    publish_articles(world)
+    env = portal_env(world)
     cases = page_cases(world, connections)
     print(
         f"  {rounds} interleaved rounds of {seconds:g} s per case, {connections} keep-alive "
@@ -553,11 +564,18 @@ def bench_http(world: dict) -> None:
         raise SystemExit("Some requests failed: see the statuses above.")
 
 
+def bench_faults(world: dict) -> None:
+    env = portal_env(world)
+    faults.run(world, env, _session_cookie(world["physician"]), report)
+
+
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,http,access_log").split(",")
+    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,http,faults,access_log").split(",")
     postgres = connection.vendor == "postgresql"
-    if not postgres and set(only) - {"http"}:
-        raise SystemExit("Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http")
+    if not postgres and set(only) - {"http", "faults"}:
+        raise SystemExit(
+            "Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http,faults"
+        )
     engine = f"PostgreSQL {connection.pg_version // 10000}" if postgres else "SQLite"
     print(f"Rapport benchmarks at scale {SCALE} on {engine}", flush=True)
     call_command("migrate", verbosity=0)
@@ -578,8 +596,11 @@ def main() -> None:
     if "http" in only:
         print("4. Pages over HTTP", flush=True)
         bench_http(world)
+    if "faults" in only:
+        print("5. Faults under load (bench/faults.py)", flush=True)
+        bench_faults(world)
     if "access_log" in only:
-        print("5. One heavily read patient's access log (bench/access_log.py)", flush=True)
+        print("6. One heavily read patient's access log (bench/access_log.py)", flush=True)
         access_log.run(report)
 
     commit = subprocess.run(

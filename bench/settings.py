@@ -19,3 +19,7 @@ if os.environ.get("BENCH_REDIS_URL"):
     CELERY_TASK_ALWAYS_EAGER = False
 if os.environ.get("BENCH_STATIC_ROOT"):
     STATIC_ROOT = Path(os.environ["BENCH_STATIC_ROOT"])  # noqa: F405 (collected by the bench)
+if os.environ.get("BENCH_EMAIL_DIR"):  # the fault runs' workers: a slow mail server, to files
+    EMAIL_BACKEND = "tests.support.slow_email.SlowFileEmailBackend"
+    EMAIL_FILE_PATH = os.environ["BENCH_EMAIL_DIR"]
+    EMAIL_CLAIM_SECONDS = float(os.environ.get("BENCH_EMAIL_CLAIM_SECONDS", "300"))

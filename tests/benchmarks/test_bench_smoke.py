@@ -54,3 +54,45 @@ def test_http_bench_runs_at_tiny_scale(tmp_path):
         row = next(line for line in table.splitlines() if line.startswith(f"| HTTP: {case} |"))
         assert " 0 errors in " in row, row
         assert "req/s, p50 " in row and "x the bare view" in row, row
+
+
+FAULTS = ["no fault", "Redis killed", "Redis hung (SIGSTOP)", "a worker SIGKILLed mid-send"]
+
+
+@pytest.mark.bench
+@pytest.mark.integration
+def test_fault_bench_runs_at_tiny_scale(tmp_path):
+    """The fault runs (real Redis killed and hung, a worker SIGKILLed) at a tiny scale on
+    SQLite: every client request answered 200, nothing lost, no email sent twice under another
+    Message-ID."""
+    results = tmp_path / "latest.md"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+        BENCH_SCALE="0.01",
+        BENCH_ONLY="faults",
+        BENCH_FAULT_PHASE_SECONDS="1",
+        BENCH_FAULT_SECONDS="2",
+        BENCH_RESULTS=str(results),
+        BENCH_KEY_FILE=str(tmp_path / "access-log.key"),
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    table = results.read_text()
+    for fault in FAULTS:
+        row = next(line for line in table.splitlines() if line.startswith(f"| faults: {fault} |"))
+        assert "| 0 errors seen by clients in " in row, row
+        assert " 0 lost, " in row, row
+        assert "(0 with an unknown Message-ID)" in row, row
+        assert "drained " in row and "not within" not in row, row
