@@ -17,6 +17,7 @@ from clinic.validators import validate_plain_email
 from .codes import normalise_activation_code
 from .models import (
     BOOKING_HORIZON_DAYS,
+    AppointmentKind,
     ChecklistItem,
     ChecklistOutcome,
     IdentityDocument,
@@ -324,3 +325,32 @@ class ActivationAccountForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+def appointment_staff() -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            is_active=True, staff_profile__role__in=(Role.PHYSICIAN, Role.FRONT_DESK)
+        )
+        .select_related("staff_profile__site")
+        .order_by("staff_profile__display_name")
+    )
+
+
+class AppointmentForm(SlotForm):
+    """A later appointment: the first visit's site, day and slot, plus who and what kind."""
+
+    kind = forms.ChoiceField(
+        label="Kind of appointment",
+        choices=AppointmentKind.choices,
+        help_text="Shown to the patient. Never write the reason for the visit.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.pop("staff_member")
+        self.fields["with_staff"] = PersonChoiceField(
+            queryset=appointment_staff(), label="With", empty_label=None
+        )
+        self.order_fields(["site", "date", "time", "with_staff", "kind"])
+        self.fields["time"].help_text = "Appointments are booked in 30-minute slots."

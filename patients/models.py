@@ -574,3 +574,71 @@ class TwoStepReset(models.Model):
 
     def __str__(self) -> str:
         return f"Two-step reset for patient #{self.patient_id} {self.reset_at:%Y-%m-%d %H:%M}"
+
+
+# --- Appointments after the first visit ----------------------------------------------------------
+
+
+class AppointmentKind(models.TextChoices):
+    """What kind of visit, in words safe to show anywhere (never the reason for it)."""
+
+    FOLLOW_UP = "follow_up", "Follow-up visit"
+    CHECK_UP = "check_up", "Check-up"
+    TESTS = "tests", "Tests"
+    OTHER = "other", "Appointment"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def for_listing(self) -> AppointmentQuerySet:
+        return self.select_related("site", "with_staff__staff_profile", "booked_by__staff_profile")
+
+    def upcoming(self, now: datetime | None = None) -> AppointmentQuerySet:
+        return self.filter(
+            status=AppointmentStatus.BOOKED, starts_at__gte=now or timezone.now()
+        ).order_by("starts_at")
+
+
+class Appointment(models.Model):
+    """A later appointment the clinic records for a patient: when, where and with whom. The
+    patient sees it in the portal and is told when it is booked or cancelled."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="appointments")
+    site = models.ForeignKey("clinic.Site", on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    with_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=AppointmentKind.choices)
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField(default=timezone.now)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            # One person, one appointment per slot (the same half-hour grid as first visits).
+            models.UniqueConstraint(
+                fields=["with_staff", "starts_at"],
+                condition=Q(status="booked"),
+                name="one_booked_appointment_per_staff_slot",
+            )
+        ]
+        indexes = [models.Index(fields=["patient", "status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk} of patient {self.patient_id}"

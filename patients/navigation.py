@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.models import Role
@@ -87,3 +89,26 @@ def portal_steps(patient: Patient) -> list[dict]:
 def _day(moment) -> str:
     local = timezone.localtime(moment)
     return f"{local.day} {local:%B}"
+
+
+def portal_sections(patient: Patient) -> list[dict]:
+    """The next appointment, on the home page (one query)."""
+    upcoming = patient.appointments.for_listing().upcoming().first()
+    if upcoming is None:
+        text = gettext("You have no appointments booked.")
+    else:
+        local = timezone.localtime(upcoming.starts_at)
+        text = gettext("Your next appointment: %(when)s at %(site)s, with %(person)s.") % {
+            "when": date_format(local, "l j F, H:i"),
+            "site": upcoming.site.name,
+            "person": upcoming.with_staff.display_name,
+        }
+    return [
+        {
+            "title": gettext("Your appointments"),
+            "text": text,
+            "links": [
+                {"label": gettext("See your appointments"), "url": reverse("portal:appointments")}
+            ],
+        }
+    ]

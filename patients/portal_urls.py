@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.portal_home, name="home"),
+    path("appointments/", views.portal_appointments, name="appointments"),
 ]

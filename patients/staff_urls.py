@@ -22,6 +22,16 @@ urlpatterns = [
         views.patient_two_step_reset,
         name="onboarding_two_step_reset",
     ),
+    path(
+        "patients/<int:pk>/appointments/new/",
+        views.appointment_book,
+        name="appointment_book",
+    ),
+    path(
+        "appointments/<int:pk>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
     path("visits/<int:pk>/", views.visit_detail, name="onboarding_visit"),
     path("visits/<int:pk>/check-in/", views.visit_check_in, name="onboarding_check_in"),
     path("visits/<int:pk>/identity/", views.visit_identity, name="onboarding_identity"),

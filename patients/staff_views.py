@@ -26,10 +26,11 @@ from clinic.decorators import front_desk_required
 from clinic.extensions import collect
 from clinic.forms import add_service_error, service_error_text
 
-from . import services
+from . import appointments, services
 from .access import get_patient_for, get_visit_for
 from .codes import format_activation_code
 from .forms import (
+    AppointmentForm,
     CancelVisitForm,
     ChecklistEntryForm,
     DayFilterForm,
@@ -179,6 +180,8 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "two_step_resets": list(
                 patient.two_step_resets.select_related("reset_by__staff_profile")[:10]
             ),
+            "appointments": list(patient.appointments.for_listing().order_by("-starts_at")[:20]),
+            "now": timezone.now(),
         },
     )
 
@@ -545,3 +548,59 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = CancelVisitForm()
     return render(request, "patients/staff/cancel_form.html", {"form": form, "visit": visit})
+
+
+# --- Appointments after the first visit ----------------------------------------------------------
+
+
+@front_desk_required
+@require_http_methods(["GET", "POST"])
+def appointment_book(request: HttpRequest, pk: int) -> HttpResponse:
+    patient = get_patient_for(request.user, pk)
+    if request.method == "POST":
+        form = AppointmentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                appointments.book_appointment(
+                    patient=patient,
+                    site=data["site"],
+                    starts_at=data["starts_at"],
+                    with_staff=data["with_staff"],
+                    kind=data["kind"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                told = (
+                    " A notice is in their portal and an email is on its way."
+                    if patient.user_id
+                    else ""
+                )
+                messages.success(request, f"Appointment booked.{told}")
+                return redirect("staff:onboarding_patient", pk=patient.pk)
+    else:
+        form = AppointmentForm(
+            initial={
+                "site": patient.site_id,
+                "with_staff": patient.primary_physician_id,
+                "date": timezone.localdate() + timedelta(days=1),
+            }
+        )
+    return render(
+        request, "patients/staff/appointment_form.html", {"form": form, "patient": patient}
+    )
+
+
+@front_desk_required
+@require_POST
+def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = appointments.get_appointment_for(request.user, pk)
+    try:
+        appointments.cancel_appointment(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, service_error_text(error))
+    else:
+        messages.success(request, "Appointment cancelled.")
+    return redirect("staff:onboarding_patient", pk=appointment.patient_id)

@@ -7,6 +7,8 @@ from clinic.auth import mfa_enabled
 from clinic.decorators import patient_required
 from clinic.extensions import collect
 
+from .appointments import appointments_for_patient
+
 
 @patient_required
 def portal_home(request: HttpRequest) -> HttpResponse:
@@ -43,4 +45,14 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "portal_sections": sections,
             "portal_summary": summary,
         },
+    )
+
+
+@patient_required
+def portal_appointments(request: HttpRequest) -> HttpResponse:
+    """The patient's first visit and appointments: when, where and with whom."""
+    return render(
+        request,
+        "patients/portal_appointments.html",
+        {"patient": request.patient, **appointments_for_patient(request.patient)},
     )

@@ -3,8 +3,11 @@ the front desk's fixes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
@@ -57,3 +60,31 @@ def test_front_desk_fix_pages_pass_axe(browser, live_server, front_desk, patient
     expect(page.get_by_text("Two-step verification is off for")).to_be_visible()
     assert_accessible(page)
     context.close()
+
+
+def test_appointment_pages_pass_axe(browser, live_server, front_desk, physician, patient):
+    add_totp(patient.user)
+    context = signed_in_context(browser, live_server, front_desk)
+    page = context.new_page()
+    page.goto(f"/staff/onboarding/patients/{patient.pk}/")
+    page.get_by_role("link", name="Book an appointment").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Book an appointment")
+    assert_accessible(page)
+    page.get_by_label("Date").fill("2001-01-01")
+    page.get_by_role("button", name="Book the appointment").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+    assert_accessible(page)
+    page.get_by_label("Date").fill((timezone.localdate() + timedelta(days=2)).isoformat())
+    page.get_by_label("With").select_option(str(physician.pk))
+    page.get_by_role("button", name="Book the appointment").click()
+    expect(page.get_by_text("Appointment booked.")).to_be_visible()
+    assert_accessible(page)
+    context.close()
+    patient_context = signed_in_context(browser, live_server, patient.user)
+    page = patient_context.new_page()
+    page.goto("/portal/")
+    page.get_by_role("link", name="See your appointments").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your appointments")
+    expect(page.get_by_text("with Dr A. Rivera.")).to_be_visible()
+    assert_accessible(page)
+    patient_context.close()

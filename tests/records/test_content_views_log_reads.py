@@ -9,6 +9,7 @@ without logging fails here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -21,7 +22,7 @@ from clinic.models import Role
 from consent import services
 from consent.access import MissingAccessEvent, record_content_view
 from consent.models import Scope
-from patients.models import RecordCategory
+from patients.models import Appointment, AppointmentKind, RecordCategory
 from tests.factories import RecordEntryFactory, StaffFactory, concern, grant
 from tests.factories.education import ArticleFactory, AssignmentFactory
 from tests.factories.onboarding import OnboardingVisitFactory
@@ -61,7 +62,16 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
     article = ArticleFactory(author=physician, status="published")
     assignment = AssignmentFactory(article=article, patient=patient, assigned_by=physician)
     grievance = concern(patient)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        site=patient.site,
+        starts_at=visit.starts_at + dt.timedelta(days=1),
+        with_staff=physician,
+        kind=AppointmentKind.FOLLOW_UP,
+        booked_by=front_desk,
+    )
     ids = {
+        "appointments/<int:pk>": appointment.pk,
         "patients/<int:pk>": patient.pk,
         "visits/<int:pk>": visit.pk,
         "staff/education/<int:pk>": article.pk,
