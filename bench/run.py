@@ -10,13 +10,16 @@ Figures, compared with the targets in DESIGN.md:
 4. pages over HTTP (`bench/pages.py`): the portal and a bare one-file Django app that reads one
    row (`bench/bare.py`), each served by gunicorn with two workers, interleaved rounds in the same
    run: requests per second, p50, p99 and the ratio to the bare view for each case in
-   `page_cases` (a list: add a case there).
+   `page_cases` (a list: add a case there);
+5. one heavily read patient's access log (`bench/access_log.py`);
+6. checkpoints (`bench/checkpoint.py`), run first, over the world as built (10k chains, 1M
+   events): the first checkpoint, a routine one, and `verify_access_log` full and incremental.
 
 Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run, 0.01 for a smoke run); run some
 parts only with e.g. BENCH_ONLY=appends,pages,http (parts: appends, delivery, pages, http,
-access_log). Parts 1-3 and 5 need PostgreSQL (`make bench`); the HTTP part also runs on SQLite
-(`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are printed and written to
-bench/results/latest.md (BENCH_RESULTS to write elsewhere).
+access_log, checkpoint). Parts 1-3, 5 and 6 need PostgreSQL (`make bench`); the HTTP part also
+runs on SQLite (`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are printed and
+written to bench/results/latest.md (BENCH_RESULTS to write elsewhere).
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from accesslog.models import (  # noqa: E402
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
-from bench import access_log, history, pages  # noqa: E402  (access_log sets Django up too)
+from bench import access_log, checkpoint, history, pages  # noqa: E402  (they set Django up too)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.models import (  # noqa: E402
@@ -554,7 +557,9 @@ def bench_http(world: dict) -> None:
 
 
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,http,access_log").split(",")
+    only = os.environ.get("BENCH_ONLY", "checkpoint,appends,delivery,pages,http,access_log").split(
+        ","
+    )
     postgres = connection.vendor == "postgresql"
     if not postgres and set(only) - {"http"}:
         raise SystemExit("Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http")
@@ -566,6 +571,9 @@ def main() -> None:
         bulk_history(world["patients"], world["physician"])
     if postgres:
         access_log.analyze()
+    if "checkpoint" in only:
+        print("6. Checkpoints over the whole log (bench/checkpoint.py)", flush=True)
+        checkpoint.run(report, world["physician"])
     if "appends" in only:
         print("1. Audit appends", flush=True)
         bench_appends(world)
