@@ -9,7 +9,7 @@ LOCAL_REDIS ?= redis://127.0.0.1:6379/0
 # The suite runs on this many processes (pytest-xdist); CI has 2 cores.
 TEST_WORKERS ?= 2
 
-.PHONY: run serve test checks test-postgres format bench worker beat migrate seed clean \
+.PHONY: run serve test checks test-postgres format bench mutmut worker beat migrate seed clean \
         system-deps-run system-deps-test system-deps-postgres
 
 ## run: set up everything, load demo data and serve on http://127.0.0.1:8000 (SQLite, eager Celery)
@@ -44,6 +44,17 @@ test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 ## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
 bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 	env -u REDIS_URL scripts/with-postgres.sh $(PY) -m bench.run
+
+## mutmut: mutation testing of the hashing and verification code against the tests that pin it
+## (README "Mutation testing"); the functions of chain.py and verified.py that hash and verify
+MUTMUT_TARGETS := 'accesslog.merkle.*' 'accesslog.note.*' 'verifier.rapport_verify.*' \
+	'accesslog.chain.x_canonical_values*' 'accesslog.chain.x_canonical_bytes*' \
+	'accesslog.chain.x_compute_hash*' 'accesslog.chain.x_verify_chain*' 'accesslog.verified.x__walk*'
+mutmut: $(VENV)/.installed-dev
+	rm -rf mutants
+	env -u DATABASE_URL -u REDIS_URL RAPPORT_HYPOTHESIS_EXAMPLES=20 \
+		$(VENV)/bin/mutmut run --max-children $(TEST_WORKERS) $(MUTMUT_TARGETS)
+	$(VENV)/bin/mutmut results
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

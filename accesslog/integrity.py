@@ -290,8 +290,10 @@ def verify_log(
     progress: Callable[[str], None] | None = None,
     alarm: bool = True,
 ) -> LogReport:
-    """The whole log. `incremental` recomputes each chain only after its newest signed leaf;
-    `start_after` resumes a run that stopped, after that patient id (progress names it)."""
+    """The whole log. `incremental` recomputes each chain only after its newest signed leaf (where
+    the last verified checkpoint left it); `start_after` resumes a run that stopped, after that
+    patient id (progress names it after each chain, and inside a long chain every
+    LINKS_PROGRESS_EVERY links)."""
     checkpoint_problems = verify_checkpoints()
     newest: dict[int, CheckpointLeaf] = {}
     signed_leaves: dict[int, list[tuple[int, str]]] = {}
@@ -306,7 +308,8 @@ def verify_log(
     chain_problems: list[ChainProblem] = []
     ordered = sorted(pk for pk in patient_ids if pk > start_after)
     for done, patient_id in enumerate(ordered, start=1):
-        problem = _verify_one(patient_id, newest.get(patient_id), signed_leaves, incremental)
+        links = _links_progress(patient_id, progress)
+        problem = _verify_one(patient_id, newest.get(patient_id), signed_leaves, incremental, links)
         if problem is not None:
             chain_problems.append(problem)
         if progress is not None:
@@ -316,12 +319,29 @@ def verify_log(
     return LogReport(checkpoint_problems, chain_problems, len(ordered))
 
 
+# A chain of a million links reports how far it has got this often (`verify_access_log`).
+LINKS_PROGRESS_EVERY = 100_000
+
+
+def _links_progress(patient_id: int, progress: Callable[[str], None] | None):
+    if progress is None:
+        return None
+
+    def report(sequence: int) -> None:
+        if sequence % LINKS_PROGRESS_EVERY == 0:
+            progress(f"patient {patient_id}: {sequence:,} links verified")
+
+    return report
+
+
 def _verify_one(
     patient_id: int,
     leaf: CheckpointLeaf | None,
     signed_leaves: dict[int, list[tuple[int, str]]],
     incremental: bool,
+    progress: Callable[[int], None] | None = None,
 ) -> ChainProblem | None:
+    batch = min(2000, LINKS_PROGRESS_EVERY)  # progress is called once a batch
     head = AccessChainHead.objects.filter(patient_id=patient_id).first()
     if leaf is not None and (head is None or head.sequence < leaf.sequence):
         return ChainProblem(
@@ -331,6 +351,8 @@ def _verify_one(
             "(log truncated)",
         )
     if incremental and leaf is not None:
-        return verify_chain(patient_id, after=(leaf.sequence, leaf.head_hash))
+        return verify_chain(
+            patient_id, after=(leaf.sequence, leaf.head_hash), batch_size=batch, progress=progress
+        )
     signed = dict(signed_leaves.get(patient_id, []))
-    return verify_chain(patient_id, signed=signed)
+    return verify_chain(patient_id, signed=signed, batch_size=batch, progress=progress)

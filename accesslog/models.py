@@ -313,3 +313,57 @@ class AccessLogAlarm(models.Model):
 
     def __str__(self) -> str:
         return f"Access log alarm for patient {self.patient_id} at link {self.sequence}"
+
+
+class WitnessOutcome(models.TextChoices):
+    COSIGNED = "cosigned", "Co-signed"
+    REFUSED = "refused", "Refused"
+    INVALID = "invalid", "Co-signature did not verify"
+
+
+class WitnessReply(models.Model):
+    """What a witness (C2SP tlog-witness) answered when sent one checkpoint: its co-signature,
+    stored only after it verified with the witness's configured key, or its refusal. A refusal
+    because the witness has seen a different or a larger tree (a fork or a rollback) is also an
+    alarm. Nothing is stored while a witness cannot be reached (the task retries)."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
+    checkpoint = models.ForeignKey(
+        AccessLogCheckpoint,
+        on_delete=models.PROTECT,
+        related_name="witness_replies",
+        to_field="number",
+    )
+    witness = models.CharField(max_length=200, help_text="The witness's key name.")
+    outcome = models.CharField(max_length=10, choices=WitnessOutcome.choices)
+    cosigned_at = models.DateTimeField(
+        null=True, blank=True, help_text="The time in the co-signature (co-signed only)."
+    )
+    signature = models.TextField(
+        blank=True, help_text="The verified note signature line (co-signed only)."
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["checkpoint_id", "witness"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness"], name="one_reply_per_witness_and_checkpoint"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} on checkpoint {self.checkpoint_id}: {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Witness replies are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Witness replies are append-only.")

@@ -43,6 +43,8 @@ class LogStatus:
     problem: ChainProblem | None = None
     checkpoint_at: dt.datetime | None = None
     detail: str = ""
+    verified_hash: str = ""  # the hash of link `verified_sequence`
+    checkpoint_number: int | None = None  # the signed checkpoint the chain was checked against
 
     @property
     def complete(self) -> bool:
@@ -212,7 +214,7 @@ def advance(
 
 def _against_signed_leaf(
     patient_id: int, head: tuple[int, str]
-) -> tuple[dt.datetime | None, ChainProblem | None, str]:
+) -> tuple[AccessLogCheckpoint | None, ChainProblem | None, str]:
     """The newest checkpoint (signature checked once per process, and the export) and the
     patient's newest signed leaf: still in the tree, and the chain still holds the link it
     signed. A few small queries, whatever the size of the log."""
@@ -223,11 +225,7 @@ def _against_signed_leaf(
     leaf, problem = integrity.signed_leaf_problem(patient_id, head if head[0] else None, checkpoint)
     if problem is None and leaf is not None:
         problem = integrity.signed_link_problem(patient_id, leaf)
-    return (
-        checkpoint.created_at if checkpoint else None,
-        problem,
-        str(problem) if problem else "",
-    )
+    return checkpoint, problem, str(problem) if problem else ""
 
 
 def log_status(patient_id: int, head: tuple[int, str] | None) -> LogStatus:
@@ -260,12 +258,20 @@ def _log_status(patient_id: int, head: tuple[int, str] | None, now: dt.datetime)
             return LogStatus(False, now, 0, 0, problem, detail=str(problem))
     # The signed leaf first: the checkpoint job also moves the mark, so a rewrite of signed links
     # is named as what it is (it differs from the signed checkpoint), not only as a changed mark.
-    checkpoint_at, problem, detail = _against_signed_leaf(patient_id, head)
+    checkpoint, problem, detail = _against_signed_leaf(patient_id, head)
     mark, mark_problem = advance(patient_id, head, limit=PAGE_VERIFY_LIMIT)
     if not detail and mark_problem is not None:
         problem, detail = mark_problem, str(mark_problem)
     return LogStatus(
-        not detail, now, mark.sequence, head[0], problem, checkpoint_at=checkpoint_at, detail=detail
+        not detail,
+        now,
+        mark.sequence,
+        head[0],
+        problem,
+        checkpoint_at=checkpoint.created_at if checkpoint else None,
+        detail=detail,
+        verified_hash=mark.hash,
+        checkpoint_number=checkpoint.number if checkpoint else None,
     )
 
 

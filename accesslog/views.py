@@ -20,6 +20,7 @@ from clinic.forms import DateField, start_of_day
 from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
 
+from .keys import pseudonym
 from .models import (
     AccessAction,
     AccessBasis,
@@ -161,6 +162,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "own_hidden": own_hidden,
             "total": head[0] if head else 0,
             "integrity": log_status(patient.pk, head),
+            # The browser remembers what it saw verified under this name (static/js/log-memory.js).
+            "log_pseudonym": pseudonym(patient.pk),
             "csv_query": _query(request, format="csv"),
             **page,
         },

@@ -14,12 +14,14 @@ Figures, compared with the targets in DESIGN.md:
 5. faults under load (`bench/faults.py`): Redis killed, Redis hung, a worker SIGKILLed, each
    against a baseline without a fault: errors clients saw, latency during the fault,
    notifications lost and duplicated, time to drain;
-6. one heavily read patient's access log (`bench/access_log.py`).
+6. one heavily read patient's access log (`bench/access_log.py`);
+7. checkpoints (`bench/checkpoint.py`), run first, over the world as built (10k chains, 1M
+   events): the first checkpoint, a routine one, and `verify_access_log` full and incremental.
 
 Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run, 0.01 for a smoke run); run some
-parts only with e.g. BENCH_ONLY=appends,pages,http (parts: appends, delivery, pages, http,
-faults, access_log). Every part but the HTTP one needs PostgreSQL (`make bench`); the HTTP
-part also runs on SQLite (`DATABASE_URL=sqlite:///...`, as its smoke test does). Results are
+parts only with e.g. BENCH_ONLY=appends,pages,http (parts: checkpoint, appends, delivery, pages,
+http, faults, access_log). Every part but the HTTP and fault ones needs PostgreSQL (`make bench`);
+those also run on SQLite (`DATABASE_URL=sqlite:///...`, as their smoke tests do). Results are
 printed and written to bench/results/latest.md (BENCH_RESULTS to write elsewhere).
 """
 
@@ -55,7 +57,7 @@ from accesslog.models import (  # noqa: E402
     AccessTarget,
 )
 from accesslog.notify import notify_patient_of_access  # noqa: E402
-from bench import access_log, faults, history, pages  # noqa: E402  (access_log sets Django up too)
+from bench import access_log, checkpoint, faults, history, pages  # noqa: E402  (they set Django up)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
 from consent.models import (  # noqa: E402
@@ -570,12 +572,11 @@ def bench_faults(world: dict) -> None:
 
 
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "appends,delivery,pages,http,faults,access_log").split(",")
+    parts = "checkpoint,appends,delivery,pages,http,faults,access_log"
+    only = os.environ.get("BENCH_ONLY", parts).split(",")
     postgres = connection.vendor == "postgresql"
     if not postgres and set(only) - {"http", "faults"}:
-        raise SystemExit(
-            "Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http,faults"
-        )
+        raise SystemExit("Run the benchmarks on PostgreSQL (make bench), or BENCH_ONLY=http,faults")
     engine = f"PostgreSQL {connection.pg_version // 10000}" if postgres else "SQLite"
     print(f"Rapport benchmarks at scale {SCALE} on {engine}", flush=True)
     call_command("migrate", verbosity=0)
@@ -584,6 +585,9 @@ def main() -> None:
         bulk_history(world["patients"], world["physician"])
     if postgres:
         access_log.analyze()
+    if "checkpoint" in only:
+        print("7. Checkpoints over the whole log (bench/checkpoint.py)", flush=True)
+        checkpoint.run(report, world["physician"])
     if "appends" in only:
         print("1. Audit appends", flush=True)
         bench_appends(world)

@@ -323,6 +323,11 @@ ACCESS_LOG_PSEUDONYM_KEY = env.str("ACCESS_LOG_PSEUDONYM_KEY", default="")
 ACCESS_LOG_EXPORT_DIR = env.str(
     "ACCESS_LOG_EXPORT_DIR", default=str(BASE_DIR / "var" / "checkpoints")
 )
+# Witnesses that co-sign each checkpoint (C2SP tlog-witness), comma-separated; each item is the
+# witness's submission URL, a space, and its verifier key <name>+<key id>+<base64(0x04 || key)>.
+ACCESS_LOG_WITNESS_URLS = env.list("ACCESS_LOG_WITNESS_URLS", default=[])
+# One request to a witness waits at most this long (connect, and each read).
+ACCESS_LOG_WITNESS_TIMEOUT_SECONDS = env.float("ACCESS_LOG_WITNESS_TIMEOUT_SECONDS", default=5.0)
 RECORD_DOCUMENT_MAX_BYTES = env.int("RECORD_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # The clinic's clock (clinic/clock.py): business days are Monday to Friday in TIME_ZONE, except

@@ -262,3 +262,27 @@ def test_a_problem_the_page_finds_first_alerts_at_once_and_once(
         assert "Our privacy officer has been alerted" in page
     assert alarms_sent().filter(recipient=privacy_officer).count() == 1
     assert AccessLogAlarm.objects.get().sequence == 3
+
+
+def test_verify_access_log_reports_progress_inside_a_long_chain(
+    patient, patient_user, other_patient, capsys, monkeypatch
+):
+    monkeypatch.setattr(integrity, "LINKS_PROGRESS_EVERY", 2)
+    log_reads(patient, patient_user, 5)
+    log_reads(other_patient, patient_user, 1)
+    checkpoints.create_checkpoint()
+    call_command("verify_access_log")
+    err = capsys.readouterr().err.splitlines()
+    second = max(patient.pk, other_patient.pk)
+    chain = [line for line in err if line.startswith(f"patient {patient.pk}:")]
+    assert chain == [
+        f"patient {patient.pk}: 2 links verified",
+        f"patient {patient.pk}: 4 links verified",
+    ]
+    assert err[-1] == f"2/2 chains checked (last: patient {second})"
+    # The incremental run starts at each chain's newest signed leaf (link 5): nothing to report.
+    log_reads(patient, patient_user, 2)
+    call_command("verify_access_log", "--incremental")
+    err = capsys.readouterr().err.splitlines()
+    assert f"patient {patient.pk}: 6 links verified" in err
+    assert f"patient {patient.pk}: 4 links verified" not in err

@@ -23,6 +23,7 @@ CHECKPOINTS = "accesslog_accesslogcheckpoint"
 LEAVES = "accesslog_checkpointleaf"
 READERS = "accesslog_accessreader"
 HEADS = "accesslog_accesschainhead"
+WITNESS_REPLIES = "accesslog_witnessreply"
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_queries_run_as_the_application_role_which_owns_nothing(app_role):
         assert cursor.fetchone() == (False, False)
 
 
-@pytest.mark.parametrize("table", [EVENTS, CHECKPOINTS, LEAVES, READERS])
+@pytest.mark.parametrize("table", [EVENTS, CHECKPOINTS, LEAVES, READERS, WITNESS_REPLIES])
 def test_the_log_cannot_be_updated_deleted_or_truncated(app_role, table, patient, physician):
     log_reads(patient, physician, 2)
     _refused(f"UPDATE {table} SET id = id", match="permission denied")
@@ -176,6 +177,7 @@ def test_the_role_has_exactly_the_log_privileges(app_role):
     assert privileges(EVENTS) == ["INSERT", "SELECT"]
     assert privileges(CHECKPOINTS) == ["INSERT", "SELECT"]
     assert privileges(READERS) == ["INSERT", "SELECT"]
+    assert privileges(WITNESS_REPLIES) == ["INSERT", "SELECT"]
     assert privileges(HEADS) == ["INSERT", "SELECT", "UPDATE"]
     assert privileges("patients_patient") == ["DELETE", "INSERT", "SELECT", "UPDATE"]
 

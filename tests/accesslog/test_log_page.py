@@ -10,7 +10,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from accesslog.models import AccessEvent
+from accesslog import checkpoints
+from accesslog.keys import pseudonym
+from accesslog.models import AccessChainVerification, AccessEvent
 from consent.models import Scope
 from feedback.models import Grievance
 from patients.models import RecordCategory
@@ -227,3 +229,29 @@ def test_keyset_pages_skip_own_looks_and_keep_the_choice(client, patient, patien
     page = client.get("/portal/access-log/?own=on").content.decode()
     assert len(_rows(page)) == 25
     assert "own=on&amp;before=" in page
+
+
+def test_the_page_gives_the_browser_what_it_verified_under_the_pseudonym(
+    client, patient, patient_user
+):
+    log_reads(patient, patient_user, 3)
+    checkpoint = checkpoints.create_checkpoint().checkpoint
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    mark = AccessChainVerification.objects.get(patient=patient)
+    assert f'data-log="{pseudonym(patient.pk)}"' in page
+    assert f'data-sequence="{mark.sequence}"' in page and f'data-hash="{mark.hash}"' in page
+    assert f'data-checkpoint="{checkpoint.number}"' in page
+    assert "js/log-memory.js" in page
+    assert patient.mrn not in page.split('id="log-memory"')[1].split(">")[0]
+
+
+def test_a_log_that_failed_its_check_gives_the_browser_nothing_to_remember(
+    client, looked_at, patient, patient_user
+):
+    event = AccessEvent.objects.filter(patient=patient).first()
+    raw_sql("UPDATE accesslog_accessevent SET purpose='x' WHERE id=%s", [event.pk])
+    client.force_login(patient_user)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "failed its integrity check" in page
+    assert 'id="log-memory"' not in page

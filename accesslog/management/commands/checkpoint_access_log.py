@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accesslog.checkpoints import create_checkpoint
 from accesslog.models import AccessLogCheckpoint
+from accesslog.tasks import publish_witnessing
 
 
 class Command(BaseCommand):
-    help = "Verify the access-log chains that moved, then sign a checkpoint (beat does this)."
+    help = (
+        "Verify the access-log chains that moved, sign a checkpoint (beat does this) and send it "
+        "to the witnesses."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -26,6 +31,8 @@ class Command(BaseCommand):
             self.stderr.write(f"NOT SIGNED: {problem}")
         if run.checkpoint is None:
             raise CommandError(f"No checkpoint signed: {run.refused}")
+        number = run.checkpoint.number
+        transaction.on_commit(lambda: publish_witnessing(number))
         self.stdout.write(
             f"Checkpoint {run.checkpoint.number}: {run.checkpoint.tree_size} leaves, "
             f"{run.signed_chains} chain(s) verified and signed."

@@ -1,0 +1,234 @@
+"""Tests written to kill mutants of the hash and verify functions of accesslog/chain.py and
+accesslog/verified.py (make mutmut): each check names the link it fails at and why, through the
+public functions (`compute_hash`, `verify_chain`, `verified.advance`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accesslog import verified
+from accesslog.chain import GENESIS_HASH, UnknownHashVersion, canonical_values, verify_chain
+from accesslog.models import AccessChainHead, AccessChainVerification, AccessEvent
+from tests.support.access_log import log_reads, raw_sql
+
+EVENTS = AccessEvent._meta.db_table
+HEADS = AccessChainHead._meta.db_table
+
+
+def test_an_unknown_hash_version_is_named():
+    with pytest.raises(UnknownHashVersion, match="^unknown hash version 99$"):
+        canonical_values(AccessEvent(hash_version=99))
+
+
+def test_times_are_hashed_in_utc_to_the_microsecond_and_other_values_as_they_are():
+    moment = dt.datetime(2026, 12, 3, 9, 0, 0, 7, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    values = canonical_values(
+        AccessEvent(patient_id=1, sequence=2, occurred_at=moment, actor_name="A", hash_version=1)
+    )
+    assert values["occurred_at"] == "2026-12-03T07:00:00.000007Z"
+    assert values["sequence"] == 2 and values["actor_name"] == "A"
+
+
+def _chain(patient, actor, count):
+    return log_reads(patient, actor, count)
+
+
+def test_verifying_after_a_signed_link_recomputes_only_what_follows(patient, patient_user):
+    events = _chain(patient, patient_user, 5)
+    assert verify_chain(patient.pk, after=(3, events[2].hash)) is None
+    assert verify_chain(patient.pk, after=(5, events[4].hash)) is None
+    assert verify_chain(patient.pk, head=(5, events[4].hash)) is None
+    problem = verify_chain(patient.pk, after=(3, "f" * 64))
+    assert (problem.sequence, problem.reason) == (
+        3,
+        "it differs from the signed checkpoint (log rewritten)",
+    )
+    problem = verify_chain(patient.pk, after=(6, "f" * 64))
+    assert (problem.sequence, problem.reason) == (
+        6,
+        "it was in the signed checkpoint but is missing (log truncated)",
+    )
+
+
+def test_a_head_that_says_more_or_other_than_the_chain_is_named(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    problem = verify_chain(patient.pk, head=(4, "a" * 64))
+    assert (problem.sequence, problem.reason) == (
+        4,
+        "the chain ends at 3 but its head says 4 (events were removed)",
+    )
+    problem = verify_chain(patient.pk, head=(3, "a" * 64))
+    assert problem.sequence == 4
+    assert str(problem) == (
+        f"patient {patient.pk}: link 4 is broken (the chain ends at 3 but its head says 3 "
+        "(events were removed))"
+    )
+    assert verify_chain(patient.pk, head=(3, events[2].hash)) is None
+
+
+def test_without_a_head_row_the_chain_alone_is_checked(patient, patient_user):
+    _chain(patient, patient_user, 2)
+    raw_sql(f"DELETE FROM {HEADS} WHERE patient_id = %s", [patient.pk])
+    assert verify_chain(patient.pk) is None
+
+
+def test_each_broken_link_is_named_at_its_sequence(patient, patient_user):
+    events = _chain(patient, patient_user, 6)
+    raw_sql(f"UPDATE {EVENTS} SET prev_hash = %s WHERE id = %s", ["e" * 64, events[4].pk])
+    problem = verify_chain(patient.pk)
+    assert (problem.sequence, problem.reason) == (5, "prev_hash does not match the link before")
+    raw_sql(f"UPDATE {EVENTS} SET purpose = 'x' WHERE id = %s", [events[1].pk])
+    problem = verify_chain(patient.pk)
+    assert (problem.sequence, problem.reason) == (2, "its fields were changed after writing")
+    raw_sql(f"DELETE FROM {EVENTS} WHERE id = %s", [events[0].pk])
+    problem = verify_chain(patient.pk)
+    assert (problem.sequence, problem.reason) == (
+        1,
+        "expected sequence 1, found 2 (missing event)",
+    )
+
+
+def test_a_signed_hash_the_chain_no_longer_holds_is_named(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    assert verify_chain(patient.pk, signed={2: events[1].hash}) is None
+    problem = verify_chain(patient.pk, signed={2: "a" * 64})
+    assert (problem.sequence, problem.reason) == (
+        2,
+        "it differs from the signed checkpoint (log rewritten)",
+    )
+
+
+def test_progress_is_reported_every_batch(patient, patient_user):
+    _chain(patient, patient_user, 7)
+    seen = []
+    assert verify_chain(patient.pk, batch_size=3, progress=seen.append) is None
+    assert seen == [3, 6]
+
+
+# --- verified.advance: the page's bounded verification --------------------------------------
+
+
+def mark_of(patient):
+    return AccessChainVerification.objects.get(patient_id=patient.pk)
+
+
+def test_advance_verifies_at_most_the_limit_and_moves_the_mark(patient, patient_user):
+    events = _chain(patient, patient_user, 5)
+    mark, problem = verified.advance(patient.pk, limit=2)
+    assert problem is None and (mark.sequence, mark.hash) == (2, events[1].hash)
+    assert (mark_of(patient).sequence, mark_of(patient).hash) == (2, events[1].hash)
+    mark, problem = verified.advance(patient.pk)
+    assert problem is None and mark_of(patient).sequence == 5
+    assert mark_of(patient).broken_sequence is None
+
+
+def test_advance_on_an_empty_chain_stores_a_mark_at_the_genesis(patient):
+    mark, problem = verified.advance(patient.pk)
+    assert problem is None and (mark.sequence, mark.hash) == (0, GENESIS_HASH)
+    assert mark_of(patient).sequence == 0
+
+
+def _problem_after(patient, sql, params, head=None):
+    verified.advance(patient.pk, limit=2)
+    raw_sql(sql, params)
+    return verified.advance(patient.pk, head)
+
+
+def test_advance_names_a_rewritten_verified_link(patient, patient_user):
+    events = _chain(patient, patient_user, 4)
+    mark, problem = _problem_after(
+        patient, f"UPDATE {EVENTS} SET hash = %s WHERE id = %s", ["b" * 64, events[1].pk]
+    )
+    assert (problem.sequence, problem.reason) == (
+        2,
+        "it changed after it was verified (log rewritten)",
+    )
+    stored = mark_of(patient)
+    assert (stored.broken_sequence, stored.broken_reason) == (2, problem.reason)
+    assert (stored.sequence, stored.hash) == (2, events[1].hash)  # the mark did not move
+    # Asked again, it says the same without re-hashing.
+    _mark, again = verified.advance(patient.pk)
+    assert (again.sequence, again.reason) == (2, problem.reason)
+
+
+def test_advance_names_a_verified_link_that_is_gone(patient, patient_user):
+    events = _chain(patient, patient_user, 4)
+    _mark, problem = _problem_after(patient, f"DELETE FROM {EVENTS} WHERE id = %s", [events[1].pk])
+    assert (problem.sequence, problem.reason) == (
+        2,
+        "it was verified before but is missing (log truncated)",
+    )
+
+
+def test_advance_names_a_verified_link_that_is_gone_with_everything_after(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    verified.advance(patient.pk, limit=2)
+    raw_sql(f"DELETE FROM {EVENTS} WHERE patient_id = %s AND sequence >= 2", [patient.pk])
+    _mark, problem = verified.advance(patient.pk, (3, events[2].hash))
+    assert (problem.sequence, problem.reason) == (
+        2,
+        "it was verified before but is missing (log truncated)",
+    )
+
+
+def test_advance_names_links_after_the_mark(patient, patient_user):
+    events = _chain(patient, patient_user, 5)
+    _mark, problem = _problem_after(
+        patient, f"UPDATE {EVENTS} SET purpose = 'x' WHERE id = %s", [events[3].pk]
+    )
+    assert (problem.sequence, problem.reason) == (4, "its fields were changed after writing")
+    assert mark_of(patient).sequence == 3
+
+
+def test_advance_names_a_broken_prev_hash(patient, patient_user):
+    events = _chain(patient, patient_user, 4)
+    _mark, problem = _problem_after(
+        patient, f"UPDATE {EVENTS} SET prev_hash = %s WHERE id = %s", ["c" * 64, events[2].pk]
+    )
+    assert (problem.sequence, problem.reason) == (3, "prev_hash does not match the link before")
+
+
+def test_advance_names_a_missing_middle_event(patient, patient_user):
+    events = _chain(patient, patient_user, 5)
+    _mark, problem = _problem_after(patient, f"DELETE FROM {EVENTS} WHERE id = %s", [events[2].pk])
+    assert (problem.sequence, problem.reason) == (
+        3,
+        "expected sequence 3, found 4 (missing event)",
+    )
+
+
+def test_advance_names_a_head_that_moved_back(patient, patient_user):
+    events = _chain(patient, patient_user, 4)
+    verified.advance(patient.pk, limit=3)
+    _mark, problem = verified.advance(patient.pk, (1, events[0].hash))
+    assert (problem.sequence, problem.reason) == (
+        2,
+        "the chain was verified up to 3 but its head now says 1 (events were removed)",
+    )
+
+
+def test_advance_names_a_head_beyond_the_chain(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    _mark, problem = verified.advance(patient.pk, (5, events[2].hash))
+    assert (problem.sequence, problem.reason) == (
+        4,
+        "the chain ends at 3 but its head says 5 (events were removed)",
+    )
+
+
+def test_advance_names_a_head_with_another_hash(patient, patient_user):
+    _chain(patient, patient_user, 3)
+    _mark, problem = verified.advance(patient.pk, (3, "d" * 64))
+    assert (problem.sequence, problem.reason) == (
+        3,
+        "it differs from the chain's head (log rewritten)",
+    )
+
+
+def test_advance_walks_a_long_catch_up_with_a_cursor(patient, patient_user, monkeypatch):
+    monkeypatch.setattr(verified, "BATCH", 2)
+    events = _chain(patient, patient_user, 7)
+    mark, problem = verified.advance(patient.pk)
+    assert problem is None and (mark.sequence, mark.hash) == (7, events[6].hash)
