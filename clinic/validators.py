@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class MaximumLengthValidator:
@@ -28,7 +29,9 @@ EMAIL_FORBIDDEN = frozenset('<>"\\`()[];:, ')
 def validate_plain_email(value: str) -> None:
     if any(char in EMAIL_FORBIDDEN or ord(char) < 32 or ord(char) == 127 for char in value):
         raise ValidationError(
-            "Enter an email address without spaces, quotes, brackets or < >, "
-            "e.g. name@example.org.",
+            _(
+                "Enter an email address without spaces, quotes, brackets or < >, "
+                "e.g. name@example.org."
+            ),
             code="invalid_email",
         )

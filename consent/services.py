@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role, User
 from notifications.models import NotificationKind
@@ -145,11 +146,11 @@ def sync_permissions_of_ended_grants(*, now: dt.datetime | None = None) -> int:
 
 def _check_grantee(grantee_user: User | None, grantee_team: CareTeam | None) -> None:
     if (grantee_user is None) == (grantee_team is None):
-        raise ValidationError("Choose one physician or one care team.")
+        raise ValidationError(_("Choose one physician or one care team."))
     if grantee_user is not None and (
         grantee_user.role != Role.PHYSICIAN or not grantee_user.is_active
     ):
-        raise ValidationError("You can share your record only with a physician or a care team.")
+        raise ValidationError(_("You can share your record only with a physician or a care team."))
 
 
 def in_person_problem(visit: OnboardingVisit, recorded_by: User) -> str:
@@ -175,7 +176,7 @@ def in_person_problem(visit: OnboardingVisit, recorded_by: User) -> str:
 
 def _check_in_person(visit: OnboardingVisit | None, recorded_by: User) -> OnboardingVisit:
     if visit is None:
-        raise ValidationError("A choice given in person is recorded at the patient's visit.")
+        raise ValidationError(_("A choice given in person is recorded at the patient's visit."))
     visit = OnboardingVisit.objects.select_for_update().get(pk=visit.pk)
     problem = in_person_problem(visit, recorded_by)
     if problem:
@@ -204,15 +205,15 @@ def grant_consent(
 ) -> ConsentGrant:
     _check_grantee(grantee_user, grantee_team)
     if entry is not None and entry.patient_id != patient.pk:
-        raise ValidationError("That entry is not part of this record.")
+        raise ValidationError(_("That entry is not part of this record."))
     if given_via == GivenVia.IN_PERSON:
         visit = _check_in_person(visit, recorded_by)
         if visit.patient_id != patient.pk:
-            raise ValidationError("That visit is another patient's.")
+            raise ValidationError(_("That visit is another patient's."))
     now = timezone.now()
     starts_at = starts_at or now
     if expires_at is not None and expires_at <= max(starts_at, now):
-        raise ValidationError("The end date must be after the start date and in the future.")
+        raise ValidationError(_("The end date must be after the start date and in the future."))
     grant = ConsentGrant(
         patient=patient,
         grantee_user=grantee_user,
@@ -328,11 +329,11 @@ def request_access(
     message: str = "",
 ) -> AccessRequest:
     if physician.role != Role.PHYSICIAN:
-        raise ValidationError("Only physicians can ask for access.")
+        raise ValidationError(_("Only physicians can ask for access."))
     if AccessRequest.objects.filter(
         patient=patient, physician=physician, status=RequestStatus.PENDING
     ).exists():
-        raise ValidationError("You already have a request waiting for this patient's answer.")
+        raise ValidationError(_("You already have a request waiting for this patient's answer."))
     access_request = AccessRequest(
         patient=patient,
         physician=physician,
@@ -348,7 +349,7 @@ def request_access(
             access_request.save()
     except IntegrityError as error:  # a concurrent double submit
         raise ValidationError(
-            "You already have a request waiting for this patient's answer."
+            _("You already have a request waiting for this patient's answer.")
         ) from error
     if patient.user_id:
         notify(
@@ -368,7 +369,7 @@ def request_access(
 def _decide(access_request: AccessRequest) -> AccessRequest:
     locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
     if locked.status != RequestStatus.PENDING:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     return locked
 
 
@@ -403,9 +404,9 @@ def approve_access_request(
     if access_request.scope == Scope.CATEGORY and (
         scope != Scope.CATEGORY or category != access_request.category
     ):
-        raise ValidationError("You can approve this request only for what was asked, or less.")
+        raise ValidationError(_("You can approve this request only for what was asked, or less."))
     if scope not in (Scope.RECORD, Scope.CATEGORY):
-        raise ValidationError("Choose the whole record or one category.")
+        raise ValidationError(_("Choose the whole record or one category."))
     grant = grant_consent(
         patient=access_request.patient,
         recorded_by=decided_by,
@@ -453,8 +454,10 @@ def check_emergency_reason(reason: str) -> str:
     )
     if padded or repeated:
         raise ValidationError(
-            "Please describe this emergency in your own words: what is happening and what you "
-            "need to see. Repeated or filler text is not accepted.",
+            _(
+                "Please describe this emergency in your own words: what is happening and what you "
+                "need to see. Repeated or filler text is not accepted."
+            ),
             code="padded_reason",
         )
     return reason
@@ -502,9 +505,9 @@ def open_emergency_access(
     once when openings repeat or follow an inappropriate one. While a window is open, opening
     again changes nothing: no new access and no longer window."""
     if physician.role != Role.PHYSICIAN:
-        raise ValidationError("Only physicians can use emergency access.")
+        raise ValidationError(_("Only physicians can use emergency access."))
     if situation not in EmergencySituation.values:
-        raise ValidationError("Choose the situation that describes this emergency.")
+        raise ValidationError(_("Choose the situation that describes this emergency."))
     reason = check_emergency_reason(reason)
     now = timezone.now()
     existing = (
@@ -572,15 +575,15 @@ def review_emergency_access(
 ) -> EmergencyAccess:
     """A privacy officer's verdict. "Inappropriate" ends an access still open at once."""
     if reviewer.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only a privacy officer can review emergency access.")
+        raise ValidationError(_("Only a privacy officer can review emergency access."))
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
     if access.review_outcome != ReviewOutcome.PENDING:
-        raise ValidationError("This emergency access has already been reviewed.")
+        raise ValidationError(_("This emergency access has already been reviewed."))
     if outcome not in (ReviewOutcome.APPROPRIATE, ReviewOutcome.INAPPROPRIATE):
-        raise ValidationError("Choose appropriate or inappropriate.")
+        raise ValidationError(_("Choose appropriate or inappropriate."))
     note = note.strip()
     if not note:
-        raise ValidationError("Please write a note for the patient.")
+        raise ValidationError(_("Please write a note for the patient."))
     now = timezone.now()
     access.review_outcome = outcome
     access.reviewed_by = reviewer
@@ -622,10 +625,10 @@ def end_emergency_access(*, access: EmergencyAccess, by: User) -> EmergencyAcces
     officers are told; the review still happens."""
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
     if access.patient.user_id != by.pk:
-        raise ValidationError("Only the patient can end this emergency access.")
+        raise ValidationError(_("Only the patient can end this emergency access."))
     now = timezone.now()
     if not _end(access, by=by, why=EmergencyEnd.PATIENT, now=now):
-        raise ValidationError("This emergency access has already ended.")
+        raise ValidationError(_("This emergency access has already ended."))
     message = (
         f"{access.patient.display_name} ended the emergency access opened by "
         f"{access.physician.display_name} on {_when(access.opened_at)}."
@@ -653,9 +656,9 @@ def complete_outreach_task(
     """Someone told the patient by letter or phone."""
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:
-        raise ValidationError("This has already been done.")
+        raise ValidationError(_("This has already been done."))
     if method not in OutreachMethod.values:
-        raise ValidationError("Say how the patient was told: by letter or by phone.")
+        raise ValidationError(_("Say how the patient was told: by letter or by phone."))
     task.done_at, task.done_by, task.method, task.note = timezone.now(), by, method, note.strip()
     task.full_clean()
     task.save()

@@ -16,6 +16,7 @@ from django.db import connections, models
 from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Language
 
@@ -48,11 +49,11 @@ class Topic(models.Model):
 
 
 class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    RETURNED = "returned", "Sent back with comments"
-    PUBLISHED = "published", "Published"
-    SUPERSEDED = "superseded", "Replaced by a newer version"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    RETURNED = "returned", _("Sent back with comments")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Replaced by a newer version")
 
 
 OPEN_STATUSES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
@@ -346,8 +347,8 @@ class ArticleImage(models.Model):
 
 
 class Response(models.TextChoices):
-    UNDERSTOOD = "understood", "I understand"
-    QUESTION = "question", "I have a question"
+    UNDERSTOOD = "understood", _("I understand")
+    QUESTION = "question", _("I have a question")
 
 
 class Helpfulness(models.IntegerChoices):

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import AccessEvent
 from clinic.clock import add_business_days
@@ -100,13 +101,13 @@ def raise_grievance(
     """A new concern: from the patient in the portal, or received by phone or letter and recorded
     by a privacy officer (`recorded_by`)."""
     if access_event is not None and access_event.patient_id != patient.pk:
-        raise ValidationError("That look is not in this patient's access log.")
+        raise ValidationError(_("That look is not in this patient's access log."))
     if channel not in Channel.values:
         raise ValidationError({"channel": "Choose how the concern reached us."})
     if (channel == Channel.PORTAL) != (recorded_by is None):
-        raise ValidationError("Only a concern received by phone or letter is recorded by staff.")
+        raise ValidationError(_("Only a concern received by phone or letter is recorded by staff."))
     if recorded_by is not None and recorded_by.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only a privacy officer records a concern for a patient.")
+        raise ValidationError(_("Only a privacy officer records a concern for a patient."))
     description = _clean_text(description, field="description", what="the concern")
     now = timezone.now()
     grievance = Grievance(
@@ -189,9 +190,9 @@ def send_extension_notice(
     resolution deadline). Sent once, while the concern is acknowledged or being investigated."""
     grievance = _locked(grievance)
     if grievance.status not in (GrievanceStatus.ACKNOWLEDGED, GrievanceStatus.INVESTIGATING):
-        raise ValidationError("Acknowledge the concern before sending an extension notice.")
+        raise ValidationError(_("Acknowledge the concern before sending an extension notice."))
     if grievance.extended_to is not None:
-        raise ValidationError("An extension notice was already sent for this concern.")
+        raise ValidationError(_("An extension notice was already sent for this concern."))
     reason = _clean_text(reason, field="reason", what="why the answer needs more time")
     now = timezone.now()
     today = timezone.localtime(now).date()
@@ -287,7 +288,7 @@ def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = 
     """The patient withdraws their own open concern."""
     grievance = _locked(grievance)
     if grievance.patient_id != patient.pk:
-        raise ValidationError("This is not your concern.")
+        raise ValidationError(_("This is not your concern."))
     _move(grievance, GrievanceStatus.WITHDRAWN)
     now = timezone.now()
     grievance.withdrawn_at = now
@@ -315,10 +316,10 @@ def add_message(*, grievance: Grievance, author: User, text: str) -> GrievanceEn
     grievance = _locked(grievance)
     by_patient = grievance.patient.user_id == author.pk
     if not by_patient and author.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only the patient and the privacy officers write here.")
+        raise ValidationError(_("Only the patient and the privacy officers write here."))
     if not grievance.is_open:
         raise ValidationError(
-            "This concern is closed. To raise something new, start a new concern."
+            _("This concern is closed. To raise something new, start a new concern.")
         )
     text = _clean_text(text, field="text", what="your message")
     now = timezone.now()
