@@ -58,3 +58,13 @@ def full_date(moment) -> str:
     if hasattr(moment, "tzinfo"):
         moment = timezone.localtime(moment)
     return date_format(moment, pgettext("date format", "j F Y"))
+
+
+def day_time_short(moment) -> str:
+    """ "3 Dec at 14:05" / "3 dic a las 14:05", in the clinic's time zone."""
+    return date_format(timezone.localtime(moment), pgettext("date format", r"j M \a\t H:i"))
+
+
+def in_language_of(user):
+    """Write a stored message (a notification) in the language of the person who will read it."""
+    return translation.override(language_for_user(user))

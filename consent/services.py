@@ -15,9 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.i18n import day_time_short, in_language_of
 from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify, queue_email
@@ -50,7 +52,14 @@ def _view_entry_permission() -> Permission:
 
 
 def _when(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
+    """For a patient's message, built in their language (`in_language_of`)."""
+    return day_time_short(moment)
+
+
+def _staff_when(moment: dt.datetime) -> str:
+    """For a staff member's message: staff read English, whoever caused the message."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return day_time_short(moment)
 
 
 # --- derived guardian permissions ---------------------------------------------------------------
@@ -256,10 +265,14 @@ def confirm_grant_to_patient(grant: ConsentGrant) -> None:
     email alone while they have no portal account yet (`consent/outbox.py`)."""
     patient = grant.patient
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext("%(confirmation)s Not you, or not what you said? Stop it here.") % {
+                "confirmation": grant.confirmation()
+            }
         notify(
             recipient=patient.user,
             kind=NotificationKind.CONSENT_RECORDED,
-            message=f"{grant.confirmation()} Not you, or not what you said? Stop it here.",
+            message=message,
             link=reverse("portal:sharing_revoke", args=[grant.pk]),
         )
     else:
@@ -352,11 +365,15 @@ def request_access(
             _("You already have a request waiting for this patient's answer.")
         ) from error
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext(
+                "%(physician)s asked to see part of your record on %(when)s. You can approve or "
+                "decline."
+            ) % {"physician": physician.display_name, "when": _when(access_request.created_at)}
         notify(
             recipient=patient.user,
             kind=NotificationKind.ACCESS_REQUEST,
-            message=f"{physician.display_name} asked to see part of your record on "
-            f"{_when(access_request.created_at)}. You can approve or decline.",
+            message=message,
             link=reverse("portal:sharing"),
         )
     else:
@@ -384,7 +401,7 @@ def _record_decision(access_request: AccessRequest, status: str, note: str = "")
         recipient=access_request.physician,
         kind=NotificationKind.REQUEST_DECIDED,
         message=f"{access_request.patient.display_name} {verb} your access request on "
-        f"{_when(access_request.decided_at)}.",
+        f"{_staff_when(access_request.decided_at)}.",
         link=reverse("staff:access_requests"),
     )
 
@@ -529,11 +546,15 @@ def open_emergency_access(
     access.full_clean()
     access.save()
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext(
+                "%(physician)s opened your record in an emergency on %(when)s. Our privacy "
+                "officer will review it. See why, and what you can do."
+            ) % {"physician": physician.display_name, "when": _when(now)}
         notify(
             recipient=patient.user,
             kind=NotificationKind.EMERGENCY_ACCESS,
-            message=f"{physician.display_name} opened your record in an emergency on "
-            f"{_when(now)}. Our privacy officer will review it. See why, and what you can do.",
+            message=message,
             link=reverse("portal:sharing") + f"#emergency-{access.pk}",
         )
     else:
@@ -545,7 +566,7 @@ def open_emergency_access(
         notify(
             recipient=officer,
             kind=NotificationKind.EMERGENCY_TO_REVIEW,
-            message=f"{physician.display_name} used emergency access on {_when(now)}. "
+            message=f"{physician.display_name} used emergency access on {_staff_when(now)}. "
             "Please review it.",
             link=reverse("staff:emergency_review", args=[access.pk]),
         )
@@ -554,7 +575,7 @@ def open_emergency_access(
                 recipient=officer,
                 kind=NotificationKind.EMERGENCY_ALERT,
                 message=f"Look at this now: {physician.display_name} used emergency access on "
-                f"{_when(now)}, and {access.alert}.",
+                f"{_staff_when(now)}, and {access.alert}.",
                 link=reverse("staff:emergency_review", args=[access.pk]),
             )
     return access
@@ -594,25 +615,35 @@ def review_emergency_access(
     ended = outcome == ReviewOutcome.INAPPROPRIATE and _end(
         access, by=reviewer, why=EmergencyEnd.VERDICT, now=now
     )
-    verdict = (
-        "judged it inappropriate"
-        if outcome == ReviewOutcome.INAPPROPRIATE
-        else "found it appropriate"
-    )
-    ended_text = " The access was ended at once." if ended else ""
     if access.patient.user_id:
+        with in_language_of(access.patient.user):
+            if outcome != ReviewOutcome.INAPPROPRIATE:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and found it "
+                    "appropriate. Read the outcome."
+                )
+            elif ended:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and judged it "
+                    "inappropriate. The access was ended at once. Read the outcome."
+                )
+            else:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and judged it "
+                    "inappropriate. Read the outcome."
+                )
+            message %= {"when": _when(access.opened_at)}
         notify(
             recipient=access.patient.user,
             kind=NotificationKind.EMERGENCY_REVIEWED,
-            message="Our privacy officer reviewed the emergency access of "
-            f"{_when(access.opened_at)} and {verdict}.{ended_text} Read the outcome.",
+            message=message,
             link=reverse("portal:sharing") + f"#emergency-{access.pk}",
         )
     if ended:
         notify(
             recipient=access.physician,
             kind=NotificationKind.EMERGENCY_ENDED,
-            message=f"Your emergency access of {_when(access.opened_at)} was judged "
+            message=f"Your emergency access of {_staff_when(access.opened_at)} was judged "
             "inappropriate by a privacy officer and has been ended.",
             link=reverse("staff:patients"),
         )
@@ -631,7 +662,7 @@ def end_emergency_access(*, access: EmergencyAccess, by: User) -> EmergencyAcces
         raise ValidationError(_("This emergency access has already ended."))
     message = (
         f"{access.patient.display_name} ended the emergency access opened by "
-        f"{access.physician.display_name} on {_when(access.opened_at)}."
+        f"{access.physician.display_name} on {_staff_when(access.opened_at)}."
     )
     notify(
         recipient=access.physician,

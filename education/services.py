@@ -14,11 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.clock import business_days_between
+from clinic.i18n import in_language_of, language_for_patient
 from clinic.models import Role, User
 from consent.selectors import patients_visible_to
 from notifications.models import NotificationKind
@@ -376,10 +379,14 @@ def assign_article(
     assignment.save()
     if patient.user_id:
         # No title: which article a patient was given can hint at their health.
+        with in_language_of(patient.user):
+            message = gettext("%(physician)s added an article to your reading list.") % {
+                "physician": physician.display_name
+            }
         notify(
             recipient=patient.user,
             kind=NotificationKind.ARTICLE_ASSIGNED,
-            message=f"{physician.display_name} added an article to your reading list.",
+            message=message,
             link=reverse("portal:education"),
         )
     return assignment, True
@@ -479,13 +486,18 @@ def answer_question(*, question: Question, physician: User, answer: str) -> Ques
     question.answered_at = now
     question.answered_by = physician
     question.save(update_fields=["answer", "answered_at", "answered_by"])
-    patient_user_id = question.assignment.patient.user_id
+    patient = question.assignment.patient
+    patient_user_id = patient.user_id
     if patient_user_id is not None:
+        with translation.override(language_for_patient(patient)):
+            message = gettext("%(physician)s answered your question on %(day)s.") % {
+                "physician": physician.display_name,
+                "day": date_format(timezone.localtime(now), pgettext("date format", "j M")),
+            }
         notify(
             recipient_id=patient_user_id,
             kind=NotificationKind.QUESTION_ANSWERED,
-            message=f"{physician.display_name} answered your question on "
-            f"{timezone.localtime(now):%-d %b}.",
+            message=message,
             link=reverse("portal:education_assignment", args=[question.assignment_id])
             + "#questions",
         )

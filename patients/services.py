@@ -22,9 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
+from clinic.i18n import day_time_short, language_for_patient
 from clinic.models import Role, Site, User
 from notifications import services as outbox
 from notifications.models import Notification, NotificationKind
@@ -576,30 +577,41 @@ def note_portal_step(request, item: str) -> None:
 
 # The details the front desk may correct, in the words the patient is told.
 DETAIL_LABELS = {
-    "legal_name": "legal name",
-    "preferred_name": "preferred name",
-    "date_of_birth": "date of birth",
-    "email": "contact email address",
-    "phone": "phone number",
-    "preferred_language": "preferred language",
-    "primary_physician": "primary physician",
-    "site": "home site",
+    "legal_name": gettext_lazy("legal name"),
+    "preferred_name": gettext_lazy("preferred name"),
+    "date_of_birth": gettext_lazy("date of birth"),
+    "email": gettext_lazy("contact email address"),
+    "phone": gettext_lazy("phone number"),
+    "preferred_language": gettext_lazy("preferred language"),
+    "primary_physician": gettext_lazy("primary physician"),
+    "site": gettext_lazy("home site"),
 }
 # A second invitation within this time is a double click, not a resend.
 INVITATION_RESEND_GAP = timedelta(minutes=2)
 
 
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
-
-
-def _tell_patient(patient: Patient, *, by: User, at: datetime, what: str, link: str) -> None:
+def _tell_patient(
+    patient: Patient, *, by: User, at: datetime, what: str, link: str, details=()
+) -> None:
     """Tell a patient with an account, in the portal and by email, what the front desk did to
-    their account ("On <when>, <who> at the front desk <what>"). No values, no health data."""
+    their account ("On <when>, <who> at the front desk <what>"), in the patient's language.
+    `what` is a message id (gettext_noop) that may name %(details)s, %(clinic_name)s and
+    %(clinic_phone)s. No values, no health data."""
+    with translation.override(language_for_patient(patient)):
+        message = gettext("On %(when)s, %(who)s at the front desk %(what)s") % {
+            "when": day_time_short(at),
+            "who": by.display_name,
+            "what": gettext(what)
+            % {
+                "details": ", ".join(str(label) for label in details),
+                "clinic_name": settings.CLINIC_NAME,
+                "clinic_phone": settings.CLINIC_PHONE,
+            },
+        }
     outbox.notify(
         recipient_id=patient.user_id,
         kind=NotificationKind.GENERAL,
-        message=f"On {_when(at)}, {by.display_name} at the front desk {what}",
+        message=message,
         link=link,
         actor=by,
         event_at=at,
@@ -645,7 +657,9 @@ def update_patient_details(
     patient.full_clean()
     patient.save(update_fields=changed)
     now = timezone.now()
-    labels = [DETAIL_LABELS[name] for name in changed]
+    # Kept in English, the clinic's records' language; the patient is told in theirs.
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = [str(DETAIL_LABELS[name]) for name in changed]
     change = DetailsChange.objects.create(
         patient=patient, fields=labels, changed_by=by, changed_at=now
     )
@@ -654,10 +668,11 @@ def update_patient_details(
             patient,
             by=by,
             at=now,
-            what=(
-                f"changed your details: {', '.join(labels)}. If this is not right, call "
-                f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE}."
+            what=gettext_noop(
+                "changed your details: %(details)s. If this is not right, call %(clinic_name)s "
+                "on %(clinic_phone)s."
             ),
+            details=[DETAIL_LABELS[name] for name in changed],
             link=reverse("portal:home"),
         )
     logger.info("patients: details of patient %s changed by user %s", patient.pk, by.pk)
@@ -725,10 +740,10 @@ def reset_two_step_verification(*, patient: Patient, by: User, document_type: st
         patient,
         by=by,
         at=now,
-        what=(
+        what=gettext_noop(
             "turned off two-step verification on your account, after checking your photo ID in "
-            "person. Set it up again from Security. If this was not you, call "
-            f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE} at once."
+            "person. Set it up again from Security. If this was not you, call %(clinic_name)s on "
+            "%(clinic_phone)s at once."
         ),
         link=reverse("mfa_index"),
     )
