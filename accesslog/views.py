@@ -40,7 +40,7 @@ class AccessLogFilterForm(forms.Form):
 
     def __init__(self, *args, people: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "Everyone"), *people]
+        self.fields["person"].choices = [("", _("Everyone")), *people]
 
     def clean(self) -> dict:
         cleaned = super().clean()

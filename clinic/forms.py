@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 DATE_INPUT = forms.DateInput(
     attrs={"inputmode": "numeric", "autocomplete": "off", "size": 12}, format="%Y-%m-%d"
 )
-DATE_HINT = "Year-month-day, for example 2026-03-14."
+DATE_HINT = _("Year-month-day, for example 2026-03-14.")
 
 # Every date a person types must fall in this range: real dates outside it are typing mistakes,
 # and far ones (9999-12-31) would overflow the day arithmetic that follows.

@@ -6,8 +6,10 @@ from allauth.account.internal.flows.login import (
     AUTHENTICATION_METHODS_SESSION_KEY,
     get_authentication_records,
 )
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
+from django.utils import translation
 
 from .i18n import PATIENT_LANGUAGE_KEY, shipped_language
 from .middleware import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
@@ -36,6 +38,10 @@ def remember_patient_language(sender, request, user, **kwargs) -> None:
     language = shipped_language(patient.preferred_language) if patient is not None else None
     if language:
         request.session[PATIENT_LANGUAGE_KEY] = language
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            # The rest of this request too ("You are signed in.").
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
 
 
 @receiver(user_logged_in)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import DateField, start_of_day
+from clinic.i18n import full_date
 from clinic.models import Role, User
 from patients.models import Patient, RecordCategory, RecordEntry
 
@@ -44,7 +45,7 @@ class GrantForm(PurposeMixin):
     )
     category = forms.ChoiceField(
         label=_("Which category"),
-        choices=[("", "Choose a category"), *RecordCategory.choices],
+        choices=[("", _("Choose a category")), *RecordCategory.choices],
         required=False,
     )
     entry = forms.ModelChoiceField(
@@ -75,16 +76,16 @@ class GrantForm(PurposeMixin):
         self.physician_choices = {str(u.pk): u for u in physicians()}
         self.team_choices = {str(t.pk): t for t in CareTeam.objects.all()}
         self.fields["grantee"].choices = [
-            ("", "Choose a physician or care team"),
+            ("", _("Choose a physician or care team")),
             (
-                "Physicians",
+                _("Physicians"),
                 [(f"user:{pk}", _physician_label(u)) for pk, u in self.physician_choices.items()],
             ),
-            ("Care teams", [(f"team:{pk}", t.name) for pk, t in self.team_choices.items()]),
+            (_("Care teams"), [(f"team:{pk}", t.name) for pk, t in self.team_choices.items()]),
         ]
         self.fields["entry"].queryset = RecordEntry.objects.filter(patient=patient).newest_first()
         self.fields["entry"].label_from_instance = lambda e: (
-            f"{e.get_category_display()}, {e.recorded_on:%-d %B %Y}: {e.title}"
+            f"{e.get_category_display()}, {full_date(e.recorded_on)}: {e.title}"
         )
 
     def clean(self) -> dict:
@@ -137,7 +138,7 @@ class RevokeForm(forms.Form):
 
 class DecideRequestForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect
+        choices=[("approve", _("Approve")), ("decline", _("Decline"))], widget=forms.RadioSelect
     )
     scope = forms.ChoiceField(
         label=_("What to share"),
@@ -147,7 +148,7 @@ class DecideRequestForm(forms.Form):
     )
     category = forms.ChoiceField(
         label=_("Which category"),
-        choices=[("", "Choose a category"), *RecordCategory.choices],
+        choices=[("", _("Choose a category")), *RecordCategory.choices],
         required=False,
     )
     include_sensitive = forms.BooleanField(label=_("Include sensitive entries"), required=False)
@@ -210,7 +211,7 @@ class AccessRequestForm(PurposeMixin):
     )
     category = forms.ChoiceField(
         label=_("Which category"),
-        choices=[("", "Choose a category"), *RecordCategory.choices],
+        choices=[("", _("Choose a category")), *RecordCategory.choices],
         required=False,
     )
     message = forms.CharField(
@@ -284,7 +285,7 @@ class InitialConsentForm(PurposeMixin):
     )
     category = forms.ChoiceField(
         label=_("Which category"),
-        choices=[("", "Choose a category"), *RecordCategory.choices],
+        choices=[("", _("Choose a category")), *RecordCategory.choices],
         required=False,
     )
     include_sensitive = forms.BooleanField(

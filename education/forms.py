@@ -96,7 +96,10 @@ class ArticleForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve and publish"), ("send_back", "Send back with comments")],
+        choices=[
+            ("approve", _("Approve and publish")),
+            ("send_back", _("Send back with comments")),
+        ],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
@@ -197,7 +200,7 @@ class LibrarySearchForm(forms.Form):
         empty_label=_("All topics"),
     )
     language = forms.ChoiceField(
-        choices=[("", "All languages"), *ARTICLE_LANGUAGES], required=False
+        choices=[("", _("All languages")), *ARTICLE_LANGUAGES], required=False
     )
 
 
