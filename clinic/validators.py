@@ -13,12 +13,15 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"This password is too long. It may have at most {self.max_length} characters.",
+                _("This password is too long. It may have at most %(n)s characters.")
+                % {"n": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {self.max_length} characters long; spaces are fine."
+        return _("Your password can be up to %(n)s characters long; spaces are fine.") % {
+            "n": self.max_length
+        }
 
 
 # Valid in a quoted local part by RFC 5321, but never in a real patient's address; refused like

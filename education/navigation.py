@@ -33,7 +33,7 @@ def nav_badges(user) -> dict:
             .awaiting_answer()
             .filter(first_read_at__isnull=True)
         )
-        return {"portal:education": (unread, "new articles to read")}
+        return {"portal:education": (unread, _("new articles to read"))}
     return {}
 
 

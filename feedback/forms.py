@@ -22,7 +22,7 @@ def _text(label: str, *, rows: int = 5, required: bool = True, help_text: str = 
 
 class ConcernForm(forms.Form):
     description = _text(
-        "Tell us what worries you",
+        _("Tell us what worries you"),
         rows=6,
         help_text=_(
             "For example: you do not know this person, or you did not expect them to look."
@@ -40,22 +40,22 @@ class RecordedConcernForm(forms.Form):
         choices=[(Channel.PHONE, "By phone"), (Channel.LETTER, "By letter")],
         widget=forms.RadioSelect,
     )
-    description = _text("The concern, in the patient's words as far as possible", rows=6)
+    description = _text(_("The concern, in the patient's words as far as possible"), rows=6)
 
     def clean_mrn(self) -> str:
         return normalise_mrn(self.cleaned_data["mrn"])
 
 
 class MessageForm(forms.Form):
-    text = _text("Your message", rows=4)
+    text = _text(_("Your message"), rows=4)
 
 
 class AcknowledgeForm(forms.Form):
-    note = _text("Note to the patient (optional)", rows=3, required=False)
+    note = _text(_("Note to the patient (optional)"), rows=3, required=False)
 
 
 class ExtensionForm(forms.Form):
-    reason = _text("Why the answer needs more time", rows=4)
+    reason = _text(_("Why the answer needs more time"), rows=4)
     answer_by = DateField(label=_("We will answer by"))
 
 
@@ -65,10 +65,10 @@ class ResolutionForm(forms.Form):
         max_length=200,
         help_text=_("The named person the patient can contact about it."),
     )
-    investigation_steps = _text("Steps taken to investigate")
-    results = _text("Results")
+    investigation_steps = _text(_("Steps taken to investigate"))
+    results = _text(_("Results"))
     completed_on = DateField(label=_("Date of completion"))
 
 
 class WithdrawForm(forms.Form):
-    reason = _text("Why you withdraw it (optional)", rows=3, required=False)
+    reason = _text(_("Why you withdraw it (optional)"), rows=3, required=False)

@@ -22,4 +22,4 @@ def nav_badges(user) -> dict:
     else:
         return {}
     unread = Notification.objects.filter(recipient=user).unread()
-    return {url_name: (unread, "unread")}
+    return {url_name: (unread, _("unread"))}

@@ -43,6 +43,7 @@ PATIENT_FACING = [
     "education/portal_*.html",
     "feedback/portal_*.html",
     "feedback/report_concern.html",
+    "feedback/suggestions.html",
     "feedback/includes/*.html",
     "exports/summary.html",
     "transparency/*.html",
