@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient, RecordCategory, RecordEntry
 
@@ -20,23 +21,23 @@ CURRENT_HASH_VERSION = HASH_VERSIONS[-1]
 
 
 class AccessAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    DOWNLOAD = "download", "Downloaded"
-    EXPORT = "export", "Exported"
+    VIEW = "view", _("Viewed")
+    DOWNLOAD = "download", _("Downloaded")
+    EXPORT = "export", _("Exported")
 
 
 class AccessTarget(models.TextChoices):
-    RECORD = "record", "Record overview"
-    CATEGORY = "category", "One category"
-    ENTRY = "entry", "Entry"
-    DOCUMENT = "document", "Document"
-    EXPORT = "export", "Full record export"
+    RECORD = "record", _("Record overview")
+    CATEGORY = "category", _("One category")
+    ENTRY = "entry", _("Entry")
+    DOCUMENT = "document", _("Document")
+    EXPORT = "export", _("Full record export")
 
 
 class AccessBasis(models.TextChoices):
-    SELF = "self", "Your own access"
-    GRANT = "grant", "Your consent"
-    EMERGENCY = "emergency", "Emergency access"
+    SELF = "self", _("Your own access")
+    GRANT = "grant", _("Your consent")
+    EMERGENCY = "emergency", _("Emergency access")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -8,7 +8,10 @@ from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from clinic.i18n import day_month_time
 from clinic.models import Role
 from patients.models import Patient
 
@@ -21,7 +24,7 @@ from .models import (
     AccessLogAlarm,
 )
 
-NAV_ITEMS = [(30, "Access log", "portal:access_log", (Role.PATIENT,))]
+NAV_ITEMS = [(30, _("Access log"), "portal:access_log", (Role.PATIENT,))]
 
 
 def handout_items() -> list[dict]:
@@ -31,11 +34,13 @@ def handout_items() -> list[dict]:
     base = settings.PORTAL_BASE_URL.rstrip("/")
     return [
         {
-            "title": "Checking your access log yourself",
-            "text": "Every look at your record is written to a log that our key signs. You can "
-            f"check it on your own computer (see {base}{reverse('transparency:index')}). The key's "
-            "fingerprint "
-            "must be this one:",
+            "title": gettext("Checking your access log yourself"),
+            "text": gettext(
+                "Every look at your record is written to a log that our key signs. You can "
+                "check it on your own computer (see %(url)s). The key's fingerprint must be this "
+                "one:"
+            )
+            % {"url": base + reverse("transparency:index")},
             "value": fingerprint,
             "qr_svg": segno.make(fingerprint, error="m").svg_inline(scale=3, title=fingerprint),
         }
@@ -90,11 +95,13 @@ def portal_summary(patient) -> list[dict]:
     return [
         {
             "order": 20,
-            "label": "Looks at your record this month",
+            "label": gettext("Looks at your record this month"),
             "value": str(looks_n),
-            "detail": f"{emergency} in an emergency." if looks_n else "Not counting your own.",
+            "detail": gettext("%(n)s in an emergency.") % {"n": emergency}
+            if looks_n
+            else gettext("Not counting your own."),
             "url": log_url,
-            "link_text": "See who looked",
+            "link_text": gettext("See who looked"),
             "alert": bool(emergency),
         },
         _verification(figures, log_url),
@@ -102,39 +109,57 @@ def portal_summary(patient) -> list[dict]:
 
 
 def _verification(figures: dict, log_url: str) -> dict:
-    item = {"order": 50, "label": "Your access log", "url": log_url, "link_text": "Check it"}
+    item = {
+        "order": 50,
+        "label": gettext("Your access log"),
+        "url": log_url,
+        "link_text": gettext("Check it"),
+    }
     head, verified = figures.get("head") or 0, figures.get("verified") or 0
     if figures.get("alarm"):
         return {
             **item,
-            "value": "A problem was found",
-            "detail": "Your log could not be verified: see what was found.",
+            "value": gettext("A problem was found"),
+            "detail": gettext("Your log could not be verified: see what was found."),
             "alert": True,
         }
     if figures.get("broken") is not None:
         return {
             **item,
-            "value": "A problem was found",
-            "detail": f"Look number {figures['broken']} does not verify: see what was found.",
+            "value": gettext("A problem was found"),
+            "detail": gettext("Look number %(n)s does not verify: see what was found.")
+            % {"n": figures["broken"]},
             "alert": True,
         }
     if not head:
-        return {**item, "value": "Nothing to verify yet", "detail": "No one has looked."}
+        return {
+            **item,
+            "value": gettext("Nothing to verify yet"),
+            "detail": gettext("No one has looked."),
+        }
     checked_at = figures.get("verified_at")
-    when = (
-        f"on {timezone.localtime(checked_at):%-d %B at %H:%M}" if checked_at else "not yet checked"
-    )
+    when = {"when": day_month_time(checked_at)} if checked_at else None
     if verified >= head:
         return {
             **item,
-            "value": "No problem found",
-            "detail": f"Every look was checked, the latest {when}.",
+            "value": gettext("No problem found"),
+            "detail": gettext("Every look was checked, the latest on %(when)s.") % when
+            if when
+            else gettext("Every look was checked."),
         }
+    if verified and when:
+        detail = gettext("Checked up to look number %(n)s on %(when)s.") % {"n": verified, **when}
+    elif verified:
+        detail = gettext("Checked up to look number %(n)s; not yet checked since.") % {
+            "n": verified
+        }
+    else:
+        detail = gettext("Not yet checked.")
+    unchecked = head - verified
     return {
         **item,
-        "value": f"{head - verified} new look{'s' if head - verified != 1 else ''} to check",
-        "detail": f"Checked up to look number {verified} {when}."
-        if verified
-        else when.capitalize() + ".",
-        "link_text": "Check them now",
+        "value": ngettext("%(n)s new look to check", "%(n)s new looks to check", unchecked)
+        % {"n": unchecked},
+        "detail": detail,
+        "link_text": gettext("Check them now"),
     }

@@ -16,8 +16,11 @@ import datetime as dt
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, pgettext
 
+from clinic.i18n import language_for_patient
 from notifications import services as outbox
 from notifications.models import Delivery, Notification, NotificationKind
 
@@ -41,21 +44,44 @@ def access_message(
     """Who looked, how much and when, in the clinic's time: "Dr A. Rivera looked at 3 parts of
     your record on 3 Dec between 03:15 and 03:40." Never what was looked at."""
     first_local, last_local = timezone.localtime(first), timezone.localtime(last)
-    what = "your record" if count == 1 else f"{count} parts of your record"
-    how = " under emergency access" if emergency else ""
-    if first_local.date() != last_local.date():
-        when = f"from {first_local:%-d %b %H:%M} to {last_local:%-d %b %H:%M}"
-    elif f"{first_local:%H:%M}" == f"{last_local:%H:%M}":
-        when = f"on {first_local:%-d %b} at {first_local:%H:%M}"
+    day_format = pgettext("date format", "j M")
+    day, last_day = date_format(first_local, day_format), date_format(last_local, day_format)
+    start, end = f"{first_local:%H:%M}", f"{last_local:%H:%M}"
+    if count == 1:
+        what = gettext("your record")
     else:
-        when = f"on {first_local:%-d %b} between {first_local:%H:%M} and {last_local:%H:%M}"
-    return f"{actor_name} looked at {what}{how} {when}."
+        what = ngettext("%(n)s part of your record", "%(n)s parts of your record", count) % {
+            "n": count
+        }
+    if first_local.date() != last_local.date():
+        when = gettext("from %(day)s %(start)s to %(last_day)s %(end)s") % {
+            "day": day,
+            "start": start,
+            "last_day": last_day,
+            "end": end,
+        }
+    elif start == end:
+        when = gettext("on %(day)s at %(time)s") % {"day": day, "time": start}
+    else:
+        when = gettext("on %(day)s between %(start)s and %(end)s") % {
+            "day": day,
+            "start": start,
+            "end": end,
+        }
+    if emergency:
+        sentence = gettext("%(who)s looked at %(what)s under emergency access %(when)s.")
+    else:
+        sentence = gettext("%(who)s looked at %(what)s %(when)s.")
+    return sentence % {"who": actor_name, "what": what, "when": when}
 
 
 def log_fingerprint(event: AccessEvent) -> str:
     """A short pointer into the patient's own log (no health data): the entry's number and the
     start of its hash, to compare with the access log page, the CSV or a proof bundle."""
-    return f"Log entry {event.sequence}, fingerprint {event.hash[:8]}."
+    return gettext("Log entry %(n)s, fingerprint %(hash)s.") % {
+        "n": event.sequence,
+        "hash": event.hash[:8],
+    }
 
 
 def _coalesce_into_recent(event: AccessEvent) -> tuple[int, int, dt.datetime, bool] | None:
@@ -111,6 +137,12 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
     patient = event.patient
     if not patient.user_id:
         return None
+    # The message is stored as text: write it in the patient's language.
+    with translation.override(language_for_patient(patient)):
+        return _notify_patient(event, patient)
+
+
+def _notify_patient(event: AccessEvent, patient) -> int:
     emergency = event.basis == AccessBasis.EMERGENCY
     coalesced = _coalesce_into_recent(event)
     if coalesced is not None:

@@ -13,6 +13,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.decorators import patient_required
 from clinic.extensions import collect
@@ -33,14 +34,14 @@ from .verified import log_status
 
 
 class AccessLogFilterForm(forms.Form):
-    person = forms.TypedChoiceField(label="Person", coerce=int, required=False, empty_value=None)
-    date_from = DateField(label="From", required=False)
-    date_to = DateField(label="To", required=False)
-    own = forms.BooleanField(label="Show your own looks", required=False)
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int, required=False, empty_value=None)
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("To"), required=False)
+    own = forms.BooleanField(label=_("Show your own looks"), required=False)
 
     def __init__(self, *args, people: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("", "Everyone"), *people]
+        self.fields["person"].choices = [("", _("Everyone")), *people]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -49,7 +50,7 @@ class AccessLogFilterForm(forms.Form):
             and cleaned.get("date_to")
             and cleaned["date_to"] < cleaned["date_from"]
         ):
-            self.add_error("date_to", "The end date must be on or after the start date.")
+            self.add_error("date_to", _("The end date must be on or after the start date."))
         return cleaned
 
 

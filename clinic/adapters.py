@@ -8,8 +8,11 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
+from .i18n import language_for_user
+from .models import User
 from .validators import validate_plain_email
 
 
@@ -23,29 +26,29 @@ class AccountAdapter(DefaultAccountAdapter):
     # The library's words replaced by the portal's, where people can see them.
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "account_inactive": "This account is switched off. Please call the clinic.",
-        "cannot_remove_primary_email": (
+        "account_inactive": _("This account is switched off. Please call the clinic."),
+        "cannot_remove_primary_email": _(
             "You cannot remove the address we write to. Add another address and choose it first."
         ),
-        "duplicate_email": "This email address is already on your account.",
-        "email_password_mismatch": (
+        "duplicate_email": _("This email address is already on your account."),
+        "email_password_mismatch": _(
             "That email address and password do not match an account. Check both and try again."
         ),
-        "email_taken": "Another account already uses this email address.",
-        "enter_current_password": "Please type your current password.",
-        "incorrect_code": "That code is not right. Check it and try again.",
-        "incorrect_password": "That password is not right. Check it and try again.",
-        "invalid_or_expired_key": "This link has expired or was already used.",
-        "invalid_login": "We could not sign you in. Check your email address and password.",
-        "invalid_password_reset": "This link has expired or was already used.",
-        "too_many_login_attempts": (
+        "email_taken": _("Another account already uses this email address."),
+        "enter_current_password": _("Please type your current password."),
+        "incorrect_code": _("That code is not right. Check it and try again."),
+        "incorrect_password": _("That password is not right. Check it and try again."),
+        "invalid_or_expired_key": _("This link has expired or was already used."),
+        "invalid_login": _("We could not sign you in. Check your email address and password."),
+        "invalid_password_reset": _("This link has expired or was already used."),
+        "too_many_login_attempts": _(
             "Too many tries to sign in to this account. For your safety, please wait a few "
             "minutes and try again."
         ),
-        "unknown_email": "No account uses this email address.",
-        "unverified_primary_email": "Please confirm your email address first.",
-        "same_as_current": "The new value must be different from the current one.",
-        "rate_limited": "Too many tries in a short time. Please wait a minute and try again.",
+        "unknown_email": _("No account uses this email address."),
+        "unverified_primary_email": _("Please confirm your email address first."),
+        "same_as_current": _("The new value must be different from the current one."),
+        "rate_limited": _("Too many tries in a short time. Please wait a minute and try again."),
     }
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -76,9 +79,14 @@ class AccountAdapter(DefaultAccountAdapter):
         timestamp = context.get("timestamp")
         if timestamp is not None:
             context["timestamp"] = timezone.localtime(timestamp)
+        # In the language of the person it is for: a patient's recorded one, else the language of
+        # the page that caused it (someone asking to reset a password on the Spanish page).
+        user = context.get("user") or User.objects.filter(email__iexact=email).first()
+        language = language_for_user(user) if user is not None else translation.get_language()
         # Not allauth's send_mail: it adds the request's site (its host name), which no email of
         # ours names, and fails when an email is sent after the request (on commit).
-        self.render_mail(template_prefix, email, {"email": email, **context}).send()
+        with translation.override(language):
+            self.render_mail(template_prefix, email, {"email": email, **context}).send()
 
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
         return portal_link(reverse("account_confirm_email", args=[emailconfirmation.key]))

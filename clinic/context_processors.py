@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import F, Func, Subquery
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from .extensions import collect
 from .middleware import idle_limit_for
@@ -18,9 +19,9 @@ IDLE_WARNING_SECONDS = 120
 
 # (order, label, url name, roles that see it)
 NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
-    (0, "Home", "portal:home", (Role.PATIENT,)),
+    (0, _("Home"), "portal:home", (Role.PATIENT,)),
     (0, "Staff home", "staff:home", STAFF),
-    (90, "Security", "mfa_index", (Role.PATIENT, *STAFF)),
+    (90, _("Security"), "mfa_index", (Role.PATIENT, *STAFF)),
     (95, "Django admin", "admin:index", (Role.ADMIN,)),
 ]
 
@@ -91,6 +92,8 @@ def navigation(request: HttpRequest) -> dict:
         "clinic_phone": settings.CLINIC_PHONE,
         "emergency_hours": settings.EMERGENCY_ACCESS_HOURS,
         "clinic_time_zone": settings.TIME_ZONE,
+        # The language switcher names each language in itself, untranslated.
+        "site_languages": settings.LANGUAGES,
         # The idle warning (static/js/session.js) needs the signed-in person's idle limit.
         **idle_warning(user),
     }

@@ -7,6 +7,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 # Celery options for tasks that send mail: retried with backoff when the mail server or network
 # fails. At-most-once is each delivery service's job (row lock + sent stamp), so a redelivered
@@ -20,17 +21,22 @@ SENDS_EMAIL = {
 }
 
 
-def build_templated_email(*, to: str, template: str, context: dict) -> EmailMultiAlternatives:
+def build_templated_email(
+    *, to: str, template: str, context: dict, language: str | None = None
+) -> EmailMultiAlternatives:
+    """The email in `language` (the recipient's: see clinic.i18n.language_for_patient), whatever
+    the language of the request or worker that sends it."""
     context = {
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
         "portal_url": settings.PORTAL_BASE_URL.rstrip("/"),
         **context,
     }
-    subject = render_to_string(f"emails/{template}-subject.txt", context)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}-subject.txt", context)
+        text = render_to_string(f"emails/{template}-body.txt", context)
+        html = render_to_string(f"emails/{template}-body.html", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
-    text = render_to_string(f"emails/{template}-body.txt", context)
-    html = render_to_string(f"emails/{template}-body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     return message

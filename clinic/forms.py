@@ -8,13 +8,14 @@ import re
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # One date format, typed as the hint shows it. (A browser's date picker shows the format of the
 # browser's language, e.g. 03/14/2026, which no hint of ours could match.)
 DATE_INPUT = forms.DateInput(
     attrs={"inputmode": "numeric", "autocomplete": "off", "size": 12}, format="%Y-%m-%d"
 )
-DATE_HINT = "Year-month-day, for example 2026-03-14."
+DATE_HINT = _("Year-month-day, for example 2026-03-14.")
 
 # Every date a person types must fall in this range: real dates outside it are typing mistakes,
 # and far ones (9999-12-31) would overflow the day arithmetic that follows.
@@ -27,8 +28,8 @@ class DateField(forms.DateField):
     hint shows (YYYY-MM-DD, which is what the browser's date picker sends)."""
 
     default_error_messages = {
-        "invalid": "Enter a real date, for example 2026-03-14.",
-        "out_of_range": "Enter a date between 1900 and 2100.",
+        "invalid": _("Enter a real date, for example 2026-03-14."),
+        "out_of_range": _("Enter a date between 1900 and 2100."),
     }
 
     def __init__(self, *args, **kwargs) -> None:

@@ -12,10 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from .auth import mfa_enabled
 from .cache import CacheUnavailable
+from .i18n import PATIENT_LANGUAGE_KEY
 
 SIGNED_IN_AT_KEY = "rapport_signed_in_at"
 LAST_SEEN_KEY = "rapport_last_seen"
@@ -52,17 +55,21 @@ class SessionTimeoutMiddleware:
             why = None
             if signed_in_at is None or last_seen is None:
                 # A session we did not stamp at sign-in: treat it as expired rather than trust it.
-                why = ""
+                why = _("You were signed out for your safety. Please sign in again.")
             elif now - last_seen > idle_limit:
-                why = f" after {int(idle_limit // 60)} minutes without activity"
+                why = _(
+                    "You were signed out for your safety after %(minutes)s minutes without "
+                    "activity. Please sign in again."
+                ) % {"minutes": int(idle_limit // 60)}
             elif now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
                 hours = int(settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds() // 3600)
-                why = f" because you had been signed in for {hours} hours"
+                why = _(
+                    "You were signed out for your safety because you had been signed in for "
+                    "%(hours)s hours. Please sign in again."
+                ) % {"hours": hours}
             if why is not None:
                 logout(request)
-                messages.warning(
-                    request, f"You were signed out for your safety{why}. Please sign in again."
-                )
+                messages.warning(request, why)
                 return redirect_to_login(request.get_full_path())
             if now - last_seen >= LAST_SEEN_RESOLUTION_SECONDS:
                 session[LAST_SEEN_KEY] = now
@@ -131,3 +138,28 @@ class CacheUnavailableMiddleware:
         )
         response["Retry-After"] = "60"
         return response
+
+
+class PatientLanguageMiddleware:
+    """After Django's LocaleMiddleware (the switcher's cookie, else Accept-Language): a signed-in
+    patient who has not picked a language with the switcher gets their recorded language, when
+    we ship it; sign-in keeps it in the session (clinic.signals), so this costs no query. Staff
+    get English."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        language = None
+        if not user.is_authenticated:
+            pass
+        elif user.is_clinic_staff or user.is_staff:
+            # Staff pages are in English only; half-translated pages would be worse.
+            language = settings.LANGUAGE_CODE
+        elif settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            language = request.session.get(PATIENT_LANGUAGE_KEY)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -6,14 +6,15 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    FRONT_DESK = "front_desk", "Front desk"
-    PHYSICIAN = "physician", "Physician"
-    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
-    ADMIN = "admin", "Administrator"
+    PATIENT = "patient", _("Patient")
+    FRONT_DESK = "front_desk", _("Front desk")
+    PHYSICIAN = "physician", _("Physician")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+    ADMIN = "admin", _("Administrator")
 
 
 STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.PHYSICIAN, Role.PRIVACY_OFFICER, Role.ADMIN})

@@ -6,6 +6,7 @@ stay flat within the `portal` and `staff` namespaces (e.g. `portal:records`, `st
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from . import views
 
@@ -39,6 +40,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("session/stay-signed-in/", views.stay_signed_in, name="stay_signed_in"),
+    # The language switcher on every page posts here; URLs carry no language prefix.
+    path("language/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("activate/", include("patients.activation_urls")),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class MaximumLengthValidator:
@@ -12,12 +13,15 @@ class MaximumLengthValidator:
     def validate(self, password: str, user=None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                f"This password is too long. It may have at most {self.max_length} characters.",
+                _("This password is too long. It may have at most %(n)s characters.")
+                % {"n": self.max_length},
                 code="password_too_long",
             )
 
     def get_help_text(self) -> str:
-        return f"Your password can be up to {self.max_length} characters long; spaces are fine."
+        return _("Your password can be up to %(n)s characters long; spaces are fine.") % {
+            "n": self.max_length
+        }
 
 
 # Valid in a quoted local part by RFC 5321, but never in a real patient's address; refused like
@@ -28,7 +32,9 @@ EMAIL_FORBIDDEN = frozenset('<>"\\`()[];:, ')
 def validate_plain_email(value: str) -> None:
     if any(char in EMAIL_FORBIDDEN or ord(char) < 32 or ord(char) == 127 for char in value):
         raise ValidationError(
-            "Enter an email address without spaces, quotes, brackets or < >, "
-            "e.g. name@example.org.",
+            _(
+                "Enter an email address without spaces, quotes, brackets or < >, "
+                "e.g. name@example.org."
+            ),
             code="invalid_email",
         )

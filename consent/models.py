@@ -14,28 +14,31 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from clinic.i18n import full_date
 from patients.models import CATEGORY_PLURALS, OnboardingVisit, Patient, RecordCategory, RecordEntry
 
 
 class Scope(models.TextChoices):
-    RECORD = "record", "Whole record"
-    CATEGORY = "category", "One category"
-    ENTRY = "entry", "One entry"
+    RECORD = "record", _("Whole record")
+    CATEGORY = "category", _("One category")
+    ENTRY = "entry", _("One entry")
 
 
 class Purpose(models.TextChoices):
-    TREATMENT = "treatment", "Treatment"
-    CARE_COORDINATION = "care_coordination", "Care coordination"
-    RESEARCH = "research", "Research"
-    OTHER = "other", "Other"
+    TREATMENT = "treatment", _("Treatment")
+    CARE_COORDINATION = "care_coordination", _("Care coordination")
+    RESEARCH = "research", _("Research")
+    OTHER = "other", _("Other")
 
 
 class GivenVia(models.TextChoices):
-    IN_PERSON = "in_person", "Given in person"
-    PORTAL = "portal", "Given in the portal"
-    ACCESS_REQUEST = "access_request", "Approved request"
+    IN_PERSON = "in_person", _("Given in person")
+    PORTAL = "portal", _("Given in the portal")
+    ACCESS_REQUEST = "access_request", _("Approved request")
 
 
 class CareTeam(models.Model):
@@ -173,25 +176,29 @@ class ConsentGrant(models.Model):
     def grantee_name(self) -> str:
         if self.grantee_user_id:
             return self.grantee_user.display_name
-        return f"the {self.grantee_team.name}"
+        return gettext("the %(team)s") % {"team": self.grantee_team.name}
 
     @property
     def purpose_text(self) -> str:
         if self.purpose == Purpose.OTHER:
             return self.purpose_other
-        return self.get_purpose_display().lower()
+        return str(self.get_purpose_display()).lower()
 
     @property
     def scope_text(self) -> str:
         if self.scope == Scope.RECORD:
-            text = "your whole record"
+            text = gettext("your whole record")
         elif self.scope == Scope.CATEGORY:
-            text = f"your {CATEGORY_PLURALS[RecordCategory(self.category)]}"
+            text = gettext("your %(category)s") % {
+                "category": CATEGORY_PLURALS[RecordCategory(self.category)]
+            }
         else:
-            kind = self.entry.get_category_display().lower()
-            return f"one {kind} of {self.entry.recorded_on:%-d %B %Y}"
+            return gettext("one %(kind)s of %(date)s") % {
+                "kind": str(self.entry.get_category_display()).lower(),
+                "date": full_date(self.entry.recorded_on),
+            }
         if self.include_sensitive:
-            return text + ", including sensitive entries"
+            return gettext("%(scope)s, including sensitive entries") % {"scope": text}
         return text
 
     def covers(self, *, entry_id: int, category: str, sensitive: bool) -> bool:
@@ -222,43 +229,58 @@ class ConsentGrant(models.Model):
     def confirmation(self) -> str:
         """How a grant recorded on the patient's behalf is read back to them: who recorded it,
         when and where. No health data: this goes into emails."""
-        recorder = self.recorded_by.display_name
+        names = {"recorder": self.recorded_by.display_name, "grantee": self.grantee_name}
         if self.given_via == GivenVia.IN_PERSON:
-            when = _date(self.visit.starts_at if self.visit_id else self.created_at)
-            return (
-                f"At your visit on {when}, {recorder} recorded that you agreed to share your "
-                f"record with {self.grantee_name}."
-            )
+            when = full_date(self.visit.starts_at if self.visit_id else self.created_at)
+            return gettext(
+                "At your visit on %(when)s, %(recorder)s recorded that you agreed to share your "
+                "record with %(grantee)s."
+            ) % {"when": when, **names}
         if self.given_via == GivenVia.ACCESS_REQUEST:
-            return (
-                f"On {_date(self.created_at)} you approved {self.grantee_name}'s request to see "
-                "your record."
-            )
-        return f"On {_date(self.created_at)} you shared your record with {self.grantee_name}."
+            return gettext("On %(when)s you approved %(grantee)s's request to see your record.") % {
+                "when": full_date(self.created_at),
+                **names,
+            }
+        return gettext("On %(when)s you shared your record with %(grantee)s.") % {
+            "when": full_date(self.created_at),
+            **names,
+        }
 
     def describe(self, now: dt.datetime | None = None) -> str:
         """The grant in plain language, e.g. "Dr A. Rivera can see your lab results for treatment
         until 1 March 2027"."""
         status = self.status(now)
-        subject = self.grantee_name[0].upper() + self.grantee_name[1:]
-        verb = {
-            "active": "can see",
-            "scheduled": f"will be able to see, from {_date(self.starts_at)},",
-            "expired": "could see",
-            "revoked": "could see",
-        }[status]
-        text = f"{subject} {verb} {self.scope_text} for {self.purpose_text}"
+        words = {
+            "who": self.grantee_name,
+            "what": self.scope_text,
+            "purpose": self.purpose_text,
+            "start": full_date(self.starts_at),
+            "last_day": full_date(self.last_day) if self.last_day else "",
+            "stopped": full_date(self.revoked_at) if self.revoked_at else "",
+        }
         if status == "revoked":
-            text += f" until you stopped sharing on {_date(self.revoked_at)}"
+            text = gettext(
+                "%(who)s could see %(what)s for %(purpose)s until you stopped sharing on "
+                "%(stopped)s"
+            )
+        elif status == "expired":
+            text = gettext("%(who)s could see %(what)s for %(purpose)s until %(last_day)s")
+        elif status == "scheduled" and self.last_day:
+            text = gettext(
+                "%(who)s will be able to see, from %(start)s, %(what)s for %(purpose)s until "
+                "%(last_day)s"
+            )
+        elif status == "scheduled":
+            text = gettext(
+                "%(who)s will be able to see, from %(start)s, %(what)s for %(purpose)s until "
+                "you stop sharing"
+            )
         elif self.last_day:
-            text += f" until {self.last_day:%-d %B %Y}"
-        elif status in ("active", "scheduled"):
-            text += " until you stop sharing"
-        return text
-
-
-def _date(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %B %Y}"
+            text = gettext("%(who)s can see %(what)s for %(purpose)s until %(last_day)s")
+        else:
+            text = gettext("%(who)s can see %(what)s for %(purpose)s until you stop sharing")
+        text = text % words
+        return text[0].upper() + text[1:]
 
 
 class RecordEntryUserObjectPermission(UserObjectPermissionBase):
@@ -272,9 +294,9 @@ class RecordEntryGroupObjectPermission(GroupObjectPermissionBase):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the patient"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Waiting for the patient")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
 
 
 class AccessRequest(models.Model):
@@ -320,35 +342,37 @@ class AccessRequest(models.Model):
     @property
     def scope_text(self) -> str:
         if self.scope == Scope.RECORD:
-            return "your whole record"
-        return f"your {CATEGORY_PLURALS[RecordCategory(self.category)]}"
+            return gettext("your whole record")
+        return gettext("your %(category)s") % {
+            "category": CATEGORY_PLURALS[RecordCategory(self.category)]
+        }
 
     @property
     def purpose_text(self) -> str:
         if self.purpose == Purpose.OTHER:
             return self.purpose_other
-        return self.get_purpose_display().lower()
+        return str(self.get_purpose_display()).lower()
 
 
 class ReviewOutcome(models.TextChoices):
-    PENDING = "pending", "Waiting for review"
-    APPROPRIATE = "appropriate", "Appropriate"
-    INAPPROPRIATE = "inappropriate", "Inappropriate"
+    PENDING = "pending", _("Waiting for review")
+    APPROPRIATE = "appropriate", _("Appropriate")
+    INAPPROPRIATE = "inappropriate", _("Inappropriate")
 
 
 class EmergencySituation(models.TextChoices):
     """The clinical situations that justify reading a record without consent."""
 
-    UNCONSCIOUS = "unconscious", "The patient is unconscious or cannot communicate"
-    LIFE_THREATENING = "life_threatening", "A life-threatening condition needs treatment now"
-    MEDICATION = "medication", "An urgent decision about medicines or allergies"
-    TRANSFER = "transfer", "An emergency admission or transfer"
-    OTHER = "other", "Another emergency (describe it below)"
+    UNCONSCIOUS = "unconscious", _("The patient is unconscious or cannot communicate")
+    LIFE_THREATENING = "life_threatening", _("A life-threatening condition needs treatment now")
+    MEDICATION = "medication", _("An urgent decision about medicines or allergies")
+    TRANSFER = "transfer", _("An emergency admission or transfer")
+    OTHER = "other", _("Another emergency (describe it below)")
 
 
 class EmergencyEnd(models.TextChoices):
-    VERDICT = "verdict", "Ended when a privacy officer judged it inappropriate"
-    PATIENT = "patient", "Ended by the patient"
+    VERDICT = "verdict", _("Ended when a privacy officer judged it inappropriate")
+    PATIENT = "patient", _("Ended by the patient")
 
 
 class EmergencyAccessQuerySet(models.QuerySet["EmergencyAccess"]):
@@ -433,13 +457,13 @@ class EmergencyAccess(models.Model):
 
 
 class OutreachKind(models.TextChoices):
-    EMERGENCY_ACCESS = "emergency_access", "Tell them about an emergency access to their record"
-    ACCESS_REQUEST = "access_request", "Tell them a physician asked to see their record"
+    EMERGENCY_ACCESS = "emergency_access", _("Tell them about an emergency access to their record")
+    ACCESS_REQUEST = "access_request", _("Tell them a physician asked to see their record")
 
 
 class OutreachMethod(models.TextChoices):
-    LETTER = "letter", "By letter"
-    PHONE = "phone", "By phone"
+    LETTER = "letter", _("By letter")
+    PHONE = "phone", _("By phone")
 
 
 class OutreachTaskQuerySet(models.QuerySet["OutreachTask"]):

@@ -5,14 +5,17 @@ from __future__ import annotations
 from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
+from clinic.i18n import day_month_time
 from clinic.models import Role
 from patients.models import Patient
 
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
 
 NAV_ITEMS = [
-    (20, "Sharing", "portal:sharing", (Role.PATIENT,)),
+    (20, _("Sharing"), "portal:sharing", (Role.PATIENT,)),
     (15, "Access requests", "staff:access_requests", (Role.PHYSICIAN,)),
     (10, "Emergency reviews", "staff:emergency_queue", (Role.PRIVACY_OFFICER,)),
 ]
@@ -51,7 +54,12 @@ def portal_steps(patient) -> list[dict]:
         return []
     return [
         {
-            "label": f"Answer {pending} request{'s' if pending > 1 else ''} to see your record",
+            "label": ngettext(
+                "Answer %(n)s request to see your record",
+                "Answer %(n)s requests to see your record",
+                pending,
+            )
+            % {"n": pending},
             "url": reverse("portal:sharing"),
             "done": False,
         }
@@ -71,15 +79,20 @@ def portal_notices(patient) -> list[dict]:
         .filter(patient=patient)
         .select_related("physician__staff_profile")
     ):
-        opened = timezone.localtime(access.opened_at)
         notices.append(
             {
-                "title": "Your record is open in an emergency",
-                "text": f"{access.physician.display_name} opened your record in an emergency on "
-                f"{opened:%-d %B} at {opened:%H:%M}, until "
-                f"{timezone.localtime(access.closed_at):%H:%M}.",
+                "title": gettext("Your record is open in an emergency"),
+                "text": gettext(
+                    "%(physician)s opened your record in an emergency on %(opened)s, until "
+                    "%(until)s."
+                )
+                % {
+                    "physician": access.physician.display_name,
+                    "opened": day_month_time(access.opened_at),
+                    "until": f"{timezone.localtime(access.closed_at):%H:%M}",
+                },
                 "url": reverse("portal:sharing") + f"#emergency-{access.pk}",
-                "link_text": "Why, and what you can do",
+                "link_text": gettext("Why, and what you can do"),
             }
         )
     return notices
@@ -118,30 +131,38 @@ def portal_summary(patient) -> list[dict]:
     ) or {}
     people, teams = figures.get("people") or 0, figures.get("teams") or 0
     emergency, requests = figures.get("emergency") or 0, figures.get("requests") or 0
-    detail = "Only you." if not people and not teams else ""
+    detail = gettext("Only you.") if not people and not teams else ""
     if emergency:
-        detail = f"Plus {_plural(emergency, 'person')} in an emergency right now."
+        detail = ngettext(
+            "Plus %(n)s person in an emergency right now.",
+            "Plus %(n)s people in an emergency right now.",
+            emergency,
+        ) % {"n": emergency}
     return [
         {
             "order": 10,
-            "label": "Who can see your record now",
-            "value": f"{_plural(people, 'person')}, {_plural(teams, 'team')}",
+            "label": gettext("Who can see your record now"),
+            "value": gettext("%(people)s, %(teams)s")
+            % {"people": _people(people), "teams": _teams(teams)},
             "detail": detail,
             "url": reverse("portal:sharing"),
-            "link_text": "Sharing",
+            "link_text": gettext("Sharing"),
             "alert": bool(emergency),
         },
         {
             "order": 30,
-            "label": "Requests waiting for your answer",
+            "label": gettext("Requests waiting for your answer"),
             "value": str(requests),
             "url": reverse("portal:sharing"),
-            "link_text": "Answer them" if requests else "Sharing",
+            "link_text": gettext("Answer them") if requests else gettext("Sharing"),
             "alert": bool(requests),
         },
     ]
 
 
-def _plural(n: int, word: str) -> str:
-    plural = "people" if word == "person" else f"{word}s"
-    return f"{n} {word if n == 1 else plural}"
+def _people(n: int) -> str:
+    return ngettext("%(n)s person", "%(n)s people", n) % {"n": n}
+
+
+def _teams(n: int) -> str:
+    return ngettext("%(n)s team", "%(n)s teams", n) % {"n": n}

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import patient_required
@@ -96,7 +98,7 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"Done. {grant.describe()}.")
+            messages.success(request, gettext("Done. %(grant)s.") % {"grant": grant.describe()})
             return redirect("portal:sharing")
     read_record(request.reader, patient.pk)
     return render(request, "consent/portal_sharing_new.html", {"form": form})
@@ -107,7 +109,7 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
 def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     grant = get_grant_for(request.user, grant_id)
     if grant.status() not in ("active", "scheduled"):
-        messages.info(request, "This sharing has already ended.")
+        messages.info(request, _("This sharing has already ended."))
         return redirect("portal:sharing")
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +117,9 @@ def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
             grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"]
         )
         messages.success(
-            request, f"You stopped sharing with {grant.grantee_name}. It takes effect immediately."
+            request,
+            gettext("You stopped sharing with %(grantee)s. It takes effect immediately.")
+            % {"grantee": grant.grantee_name},
         )
         return redirect("portal:sharing")
     return render(
@@ -130,7 +134,7 @@ def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
     access_request = get_access_request_for(request.user, request_id)
     if access_request.status != RequestStatus.PENDING:
-        messages.info(request, "You have already answered this request.")
+        messages.info(request, _("You have already answered this request."))
         return redirect("portal:sharing")
     form = DecideRequestForm(request.POST or None, access_request=access_request)
     if request.method == "POST" and form.is_valid():
@@ -145,11 +149,15 @@ def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
                     include_sensitive=data["include_sensitive"],
                     expires_at=data["expires_at"],
                 )
-                messages.success(request, f"Approved. {grant.describe()}.")
+                messages.success(
+                    request, gettext("Approved. %(grant)s.") % {"grant": grant.describe()}
+                )
             else:
                 services.decline_access_request(access_request=access_request, note=data["note"])
                 messages.success(
-                    request, f"You declined. {access_request.physician.display_name} will be told."
+                    request,
+                    gettext("You declined. %(physician)s will be told.")
+                    % {"physician": access_request.physician.display_name},
                 )
         except ValidationError as error:
             add_service_error(form, error)
@@ -168,7 +176,7 @@ def emergency_end(request: HttpRequest, access_id: int) -> HttpResponse:
     """The patient ends an emergency access to their record that is still open."""
     access = get_emergency_access_for(request.user, access_id)
     if not access.is_open():
-        messages.info(request, "This emergency access has already ended.")
+        messages.info(request, _("This emergency access has already ended."))
         return redirect("portal:sharing")
     if request.method == "POST":
         try:
@@ -178,8 +186,11 @@ def emergency_end(request: HttpRequest, access_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"You ended the emergency access. {access.physician.display_name} can no longer "
-                "open your record from their next click on. Our privacy officer still reviews it.",
+                gettext(
+                    "You ended the emergency access. %(physician)s can no longer open your "
+                    "record from their next click on. Our privacy officer still reviews it."
+                )
+                % {"physician": access.physician.display_name},
             )
         return redirect("portal:sharing")
     return render(request, "consent/portal_emergency_end.html", {"access": access})

@@ -15,8 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from clinic.i18n import day_time_short, in_language_of
 from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify, queue_email
@@ -49,7 +52,14 @@ def _view_entry_permission() -> Permission:
 
 
 def _when(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
+    """For a patient's message, built in their language (`in_language_of`)."""
+    return day_time_short(moment)
+
+
+def _staff_when(moment: dt.datetime) -> str:
+    """For a staff member's message: staff read English, whoever caused the message."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return day_time_short(moment)
 
 
 # --- derived guardian permissions ---------------------------------------------------------------
@@ -145,11 +155,11 @@ def sync_permissions_of_ended_grants(*, now: dt.datetime | None = None) -> int:
 
 def _check_grantee(grantee_user: User | None, grantee_team: CareTeam | None) -> None:
     if (grantee_user is None) == (grantee_team is None):
-        raise ValidationError("Choose one physician or one care team.")
+        raise ValidationError(_("Choose one physician or one care team."))
     if grantee_user is not None and (
         grantee_user.role != Role.PHYSICIAN or not grantee_user.is_active
     ):
-        raise ValidationError("You can share your record only with a physician or a care team.")
+        raise ValidationError(_("You can share your record only with a physician or a care team."))
 
 
 def in_person_problem(visit: OnboardingVisit, recorded_by: User) -> str:
@@ -175,7 +185,7 @@ def in_person_problem(visit: OnboardingVisit, recorded_by: User) -> str:
 
 def _check_in_person(visit: OnboardingVisit | None, recorded_by: User) -> OnboardingVisit:
     if visit is None:
-        raise ValidationError("A choice given in person is recorded at the patient's visit.")
+        raise ValidationError(_("A choice given in person is recorded at the patient's visit."))
     visit = OnboardingVisit.objects.select_for_update().get(pk=visit.pk)
     problem = in_person_problem(visit, recorded_by)
     if problem:
@@ -204,15 +214,15 @@ def grant_consent(
 ) -> ConsentGrant:
     _check_grantee(grantee_user, grantee_team)
     if entry is not None and entry.patient_id != patient.pk:
-        raise ValidationError("That entry is not part of this record.")
+        raise ValidationError(_("That entry is not part of this record."))
     if given_via == GivenVia.IN_PERSON:
         visit = _check_in_person(visit, recorded_by)
         if visit.patient_id != patient.pk:
-            raise ValidationError("That visit is another patient's.")
+            raise ValidationError(_("That visit is another patient's."))
     now = timezone.now()
     starts_at = starts_at or now
     if expires_at is not None and expires_at <= max(starts_at, now):
-        raise ValidationError("The end date must be after the start date and in the future.")
+        raise ValidationError(_("The end date must be after the start date and in the future."))
     grant = ConsentGrant(
         patient=patient,
         grantee_user=grantee_user,
@@ -255,10 +265,14 @@ def confirm_grant_to_patient(grant: ConsentGrant) -> None:
     email alone while they have no portal account yet (`consent/outbox.py`)."""
     patient = grant.patient
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext("%(confirmation)s Not you, or not what you said? Stop it here.") % {
+                "confirmation": grant.confirmation()
+            }
         notify(
             recipient=patient.user,
             kind=NotificationKind.CONSENT_RECORDED,
-            message=f"{grant.confirmation()} Not you, or not what you said? Stop it here.",
+            message=message,
             link=reverse("portal:sharing_revoke", args=[grant.pk]),
         )
     else:
@@ -328,11 +342,11 @@ def request_access(
     message: str = "",
 ) -> AccessRequest:
     if physician.role != Role.PHYSICIAN:
-        raise ValidationError("Only physicians can ask for access.")
+        raise ValidationError(_("Only physicians can ask for access."))
     if AccessRequest.objects.filter(
         patient=patient, physician=physician, status=RequestStatus.PENDING
     ).exists():
-        raise ValidationError("You already have a request waiting for this patient's answer.")
+        raise ValidationError(_("You already have a request waiting for this patient's answer."))
     access_request = AccessRequest(
         patient=patient,
         physician=physician,
@@ -348,14 +362,18 @@ def request_access(
             access_request.save()
     except IntegrityError as error:  # a concurrent double submit
         raise ValidationError(
-            "You already have a request waiting for this patient's answer."
+            _("You already have a request waiting for this patient's answer.")
         ) from error
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext(
+                "%(physician)s asked to see part of your record on %(when)s. You can approve or "
+                "decline."
+            ) % {"physician": physician.display_name, "when": _when(access_request.created_at)}
         notify(
             recipient=patient.user,
             kind=NotificationKind.ACCESS_REQUEST,
-            message=f"{physician.display_name} asked to see part of your record on "
-            f"{_when(access_request.created_at)}. You can approve or decline.",
+            message=message,
             link=reverse("portal:sharing"),
         )
     else:
@@ -368,7 +386,7 @@ def request_access(
 def _decide(access_request: AccessRequest) -> AccessRequest:
     locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
     if locked.status != RequestStatus.PENDING:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     return locked
 
 
@@ -383,7 +401,7 @@ def _record_decision(access_request: AccessRequest, status: str, note: str = "")
         recipient=access_request.physician,
         kind=NotificationKind.REQUEST_DECIDED,
         message=f"{access_request.patient.display_name} {verb} your access request on "
-        f"{_when(access_request.decided_at)}.",
+        f"{_staff_when(access_request.decided_at)}.",
         link=reverse("staff:access_requests"),
     )
 
@@ -403,9 +421,9 @@ def approve_access_request(
     if access_request.scope == Scope.CATEGORY and (
         scope != Scope.CATEGORY or category != access_request.category
     ):
-        raise ValidationError("You can approve this request only for what was asked, or less.")
+        raise ValidationError(_("You can approve this request only for what was asked, or less."))
     if scope not in (Scope.RECORD, Scope.CATEGORY):
-        raise ValidationError("Choose the whole record or one category.")
+        raise ValidationError(_("Choose the whole record or one category."))
     grant = grant_consent(
         patient=access_request.patient,
         recorded_by=decided_by,
@@ -453,8 +471,10 @@ def check_emergency_reason(reason: str) -> str:
     )
     if padded or repeated:
         raise ValidationError(
-            "Please describe this emergency in your own words: what is happening and what you "
-            "need to see. Repeated or filler text is not accepted.",
+            _(
+                "Please describe this emergency in your own words: what is happening and what you "
+                "need to see. Repeated or filler text is not accepted."
+            ),
             code="padded_reason",
         )
     return reason
@@ -502,9 +522,9 @@ def open_emergency_access(
     once when openings repeat or follow an inappropriate one. While a window is open, opening
     again changes nothing: no new access and no longer window."""
     if physician.role != Role.PHYSICIAN:
-        raise ValidationError("Only physicians can use emergency access.")
+        raise ValidationError(_("Only physicians can use emergency access."))
     if situation not in EmergencySituation.values:
-        raise ValidationError("Choose the situation that describes this emergency.")
+        raise ValidationError(_("Choose the situation that describes this emergency."))
     reason = check_emergency_reason(reason)
     now = timezone.now()
     existing = (
@@ -526,11 +546,15 @@ def open_emergency_access(
     access.full_clean()
     access.save()
     if patient.user_id:
+        with in_language_of(patient.user):
+            message = gettext(
+                "%(physician)s opened your record in an emergency on %(when)s. Our privacy "
+                "officer will review it. See why, and what you can do."
+            ) % {"physician": physician.display_name, "when": _when(now)}
         notify(
             recipient=patient.user,
             kind=NotificationKind.EMERGENCY_ACCESS,
-            message=f"{physician.display_name} opened your record in an emergency on "
-            f"{_when(now)}. Our privacy officer will review it. See why, and what you can do.",
+            message=message,
             link=reverse("portal:sharing") + f"#emergency-{access.pk}",
         )
     else:
@@ -542,7 +566,7 @@ def open_emergency_access(
         notify(
             recipient=officer,
             kind=NotificationKind.EMERGENCY_TO_REVIEW,
-            message=f"{physician.display_name} used emergency access on {_when(now)}. "
+            message=f"{physician.display_name} used emergency access on {_staff_when(now)}. "
             "Please review it.",
             link=reverse("staff:emergency_review", args=[access.pk]),
         )
@@ -551,7 +575,7 @@ def open_emergency_access(
                 recipient=officer,
                 kind=NotificationKind.EMERGENCY_ALERT,
                 message=f"Look at this now: {physician.display_name} used emergency access on "
-                f"{_when(now)}, and {access.alert}.",
+                f"{_staff_when(now)}, and {access.alert}.",
                 link=reverse("staff:emergency_review", args=[access.pk]),
             )
     return access
@@ -572,15 +596,15 @@ def review_emergency_access(
 ) -> EmergencyAccess:
     """A privacy officer's verdict. "Inappropriate" ends an access still open at once."""
     if reviewer.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only a privacy officer can review emergency access.")
+        raise ValidationError(_("Only a privacy officer can review emergency access."))
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
     if access.review_outcome != ReviewOutcome.PENDING:
-        raise ValidationError("This emergency access has already been reviewed.")
+        raise ValidationError(_("This emergency access has already been reviewed."))
     if outcome not in (ReviewOutcome.APPROPRIATE, ReviewOutcome.INAPPROPRIATE):
-        raise ValidationError("Choose appropriate or inappropriate.")
+        raise ValidationError(_("Choose appropriate or inappropriate."))
     note = note.strip()
     if not note:
-        raise ValidationError("Please write a note for the patient.")
+        raise ValidationError(_("Please write a note for the patient."))
     now = timezone.now()
     access.review_outcome = outcome
     access.reviewed_by = reviewer
@@ -591,25 +615,35 @@ def review_emergency_access(
     ended = outcome == ReviewOutcome.INAPPROPRIATE and _end(
         access, by=reviewer, why=EmergencyEnd.VERDICT, now=now
     )
-    verdict = (
-        "judged it inappropriate"
-        if outcome == ReviewOutcome.INAPPROPRIATE
-        else "found it appropriate"
-    )
-    ended_text = " The access was ended at once." if ended else ""
     if access.patient.user_id:
+        with in_language_of(access.patient.user):
+            if outcome != ReviewOutcome.INAPPROPRIATE:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and found it "
+                    "appropriate. Read the outcome."
+                )
+            elif ended:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and judged it "
+                    "inappropriate. The access was ended at once. Read the outcome."
+                )
+            else:
+                message = gettext(
+                    "Our privacy officer reviewed the emergency access of %(when)s and judged it "
+                    "inappropriate. Read the outcome."
+                )
+            message %= {"when": _when(access.opened_at)}
         notify(
             recipient=access.patient.user,
             kind=NotificationKind.EMERGENCY_REVIEWED,
-            message="Our privacy officer reviewed the emergency access of "
-            f"{_when(access.opened_at)} and {verdict}.{ended_text} Read the outcome.",
+            message=message,
             link=reverse("portal:sharing") + f"#emergency-{access.pk}",
         )
     if ended:
         notify(
             recipient=access.physician,
             kind=NotificationKind.EMERGENCY_ENDED,
-            message=f"Your emergency access of {_when(access.opened_at)} was judged "
+            message=f"Your emergency access of {_staff_when(access.opened_at)} was judged "
             "inappropriate by a privacy officer and has been ended.",
             link=reverse("staff:patients"),
         )
@@ -622,13 +656,13 @@ def end_emergency_access(*, access: EmergencyAccess, by: User) -> EmergencyAcces
     officers are told; the review still happens."""
     access = EmergencyAccess.objects.select_for_update().get(pk=access.pk)
     if access.patient.user_id != by.pk:
-        raise ValidationError("Only the patient can end this emergency access.")
+        raise ValidationError(_("Only the patient can end this emergency access."))
     now = timezone.now()
     if not _end(access, by=by, why=EmergencyEnd.PATIENT, now=now):
-        raise ValidationError("This emergency access has already ended.")
+        raise ValidationError(_("This emergency access has already ended."))
     message = (
         f"{access.patient.display_name} ended the emergency access opened by "
-        f"{access.physician.display_name} on {_when(access.opened_at)}."
+        f"{access.physician.display_name} on {_staff_when(access.opened_at)}."
     )
     notify(
         recipient=access.physician,
@@ -653,9 +687,9 @@ def complete_outreach_task(
     """Someone told the patient by letter or phone."""
     task = OutreachTask.objects.select_for_update().get(pk=task.pk)
     if task.done_at is not None:
-        raise ValidationError("This has already been done.")
+        raise ValidationError(_("This has already been done."))
     if method not in OutreachMethod.values:
-        raise ValidationError("Say how the patient was told: by letter or by phone.")
+        raise ValidationError(_("Say how the patient was told: by letter or by phone."))
     task.done_at, task.done_by, task.method, task.note = timezone.now(), by, method, note.strip()
     task.full_clean()
     task.save()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from consent.selectors import patients_visible_to
 from patients.models import Patient
@@ -34,31 +35,35 @@ class ArticleForm(forms.Form):
     summary = forms.CharField(
         max_length=SUMMARY_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One or two sentences, shown in the library and search results.",
+        help_text=_("One or two sentences, shown in the library and search results."),
     )
     body = forms.CharField(
-        label="Article (Markdown)",
+        label=_("Article (Markdown)"),
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 18}),
-        help_text="Markdown: ## for a heading, - for a list, **bold**, [words](https://link). "
-        "Short sentences and everyday words.",
+        help_text=_(
+            "Markdown: ## for a heading, - for a list, **bold**, [words](https://link). "
+            "Short sentences and everyday words."
+        ),
     )
     keywords = forms.CharField(
-        label="Search keywords (optional)",
+        label=_("Search keywords (optional)"),
         required=False,
         max_length=KEYWORDS_MAX,
-        help_text="Other words people may search for, separated by commas, for example: "
-        "hypertension, BP. Readers do not see them.",
+        help_text=_(
+            "Other words people may search for, separated by commas, for example: "
+            "hypertension, BP. Readers do not see them."
+        ),
     )
     language = forms.ChoiceField(choices=ARTICLE_LANGUAGES, initial="en")
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     new_topics = forms.CharField(
-        label="Add new topics",
+        label=_("Add new topics"),
         required=False,
         max_length=200,
-        help_text="Separate topics with commas, for example: Sleep, Asthma.",
+        help_text=_("Separate topics with commas, for example: Sleep, Asthma."),
     )
     # Set on the "new article" form so that posting it twice makes one article.
     creation_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
@@ -81,7 +86,7 @@ class ArticleForm(forms.Form):
             raise forms.ValidationError(f"Add at most {MAX_NEW_TOPICS} new topics at a time.")
         for name in names:
             if len(name) > 60:
-                raise forms.ValidationError("Each topic must be 60 characters or fewer.")
+                raise forms.ValidationError(_("Each topic must be 60 characters or fewer."))
             if not slugify(name):
                 raise forms.ValidationError(
                     f"“{name}” needs at least one letter or number to be a topic."
@@ -91,22 +96,25 @@ class ArticleForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve and publish"), ("send_back", "Send back with comments")],
+        choices=[
+            ("approve", _("Approve and publish")),
+            ("send_back", _("Send back with comments")),
+        ],
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
-        label="Comments for the author",
+        label=_("Comments for the author"),
         required=False,
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Required when you send the article back.",
+        help_text=_("Required when you send the article back."),
     )
     confirm_override = forms.BooleanField(
         label=f"I confirm this article may be published above reading grade {OVERRIDE_GRADE}",
         required=False,
     )
     override_reason = forms.CharField(
-        label="Why it cannot be simpler",
+        label=_("Why it cannot be simpler"),
         required=False,
         max_length=OVERRIDE_REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -128,7 +136,7 @@ class ReviewForm(forms.Form):
         data = super().clean()
         decision = data.get("decision")
         if decision == "send_back" and not data.get("comment", "").strip():
-            self.add_error("comment", "Tell the author what to change.")
+            self.add_error("comment", _("Tell the author what to change."))
         if decision == "approve" and self.version.needs_grade_override:
             if not data.get("confirm_override"):
                 self.add_error(
@@ -151,15 +159,15 @@ class PatientChoiceField(forms.ModelChoiceField):
 class AssignForm(forms.Form):
     patient = PatientChoiceField(
         queryset=Patient.objects.none(),
-        empty_label="Choose a patient",
-        help_text="Only patients who currently share their record with you are listed.",
+        empty_label=_("Choose a patient"),
+        help_text=_("Only patients who currently share their record with you are listed."),
     )
     note = forms.CharField(
-        label="Personal note",
+        label=_("Personal note"),
         required=False,
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown to the patient with the article, e.g. why you think it will help.",
+        help_text=_("Shown to the patient with the article, e.g. why you think it will help."),
     )
 
     def __init__(self, *args, physician, **kwargs) -> None:
@@ -176,7 +184,7 @@ class ResponseForm(forms.Form):
 
 class RatingForm(forms.Form):
     helpful = forms.TypedChoiceField(
-        label="How helpful was this article?",
+        label=_("How helpful was this article?"),
         choices=Helpfulness.choices,
         coerce=int,
         widget=forms.RadioSelect,
@@ -184,24 +192,24 @@ class RatingForm(forms.Form):
 
 
 class LibrarySearchForm(forms.Form):
-    q = forms.CharField(label="Search for words", required=False, max_length=200)
+    q = forms.CharField(label=_("Search for words"), required=False, max_length=200)
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.all(),
         to_field_name="slug",
         required=False,
-        empty_label="All topics",
+        empty_label=_("All topics"),
     )
     language = forms.ChoiceField(
-        choices=[("", "All languages"), *ARTICLE_LANGUAGES], required=False
+        choices=[("", _("All languages")), *ARTICLE_LANGUAGES], required=False
     )
 
 
 class ImageForm(forms.Form):
-    image = forms.FileField(help_text="PNG, JPEG, GIF or WebP, at most 1 MB.")
+    image = forms.FileField(help_text=_("PNG, JPEG, GIF or WebP, at most 1 MB."))
     alt_text = forms.CharField(
-        label="Describe the image",
+        label=_("Describe the image"),
         max_length=200,
-        help_text="Read aloud to people who cannot see it, e.g. “A hand washing with soap”.",
+        help_text=_("Read aloud to people who cannot see it, e.g. “A hand washing with soap”."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -217,21 +225,22 @@ class ImageForm(forms.Form):
         head = image.read(16)
         image.seek(0)
         if sniff_image_type(head) is None:
-            raise forms.ValidationError("Upload a PNG, JPEG, GIF or WebP image.")
+            raise forms.ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."))
         return image
 
 
 class QuestionForm(forms.Form):
     text = forms.CharField(
-        label="Your question",
+        label=_("Your question"),
         max_length=QUESTION_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Your physician answers in writing, here. Please do not use this for anything "
-        "urgent.",
+        help_text=_(
+            "Your physician answers in writing, here. Please do not use this for anything urgent."
+        ),
     )
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label="Your answer", max_length=ANSWER_MAX, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Your answer"), max_length=ANSWER_MAX, widget=forms.Textarea(attrs={"rows": 6})
     )

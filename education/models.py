@@ -13,9 +13,10 @@ import uuid
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Language
 
@@ -48,11 +49,11 @@ class Topic(models.Model):
 
 
 class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    RETURNED = "returned", "Sent back with comments"
-    PUBLISHED = "published", "Published"
-    SUPERSEDED = "superseded", "Replaced by a newer version"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    RETURNED = "returned", _("Sent back with comments")
+    PUBLISHED = "published", _("Published")
+    SUPERSEDED = "superseded", _("Replaced by a newer version")
 
 
 OPEN_STATUSES = (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)
@@ -90,6 +91,18 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def in_language(self, language: str) -> ArticleQuerySet:
         return self.filter(published_version__language=language)
+
+    def language_first(self, language: str) -> ArticleQuerySet:
+        """The same articles, those in `language` ("es", or a variant such as "en-gb") first,
+        each group in the order it had."""
+        code = language.split("-")[0].lower()
+        return self.alias(
+            reader_language_last=Case(
+                When(published_version__language=code, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        ).order_by("reader_language_last", *self.query.order_by)
 
     def search(self, query: str) -> ArticleQuerySet:
         """Published articles matching the words of `query` in their title, keywords, summary or
@@ -346,8 +359,8 @@ class ArticleImage(models.Model):
 
 
 class Response(models.TextChoices):
-    UNDERSTOOD = "understood", "I understand"
-    QUESTION = "question", "I have a question"
+    UNDERSTOOD = "understood", _("I understand")
+    QUESTION = "question", _("I have a question")
 
 
 class Helpfulness(models.IntegerChoices):

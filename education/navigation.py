@@ -7,6 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
 
@@ -14,8 +16,8 @@ from .models import ArticleVersion, Assignment, Question
 from .services import question_waits_too_long
 
 NAV_ITEMS = [
-    (40, "Health library", "education:library", ("anonymous", Role.PATIENT)),
-    (41, "Your reading", "portal:education", (Role.PATIENT,)),
+    (40, _("Health library"), "education:library", ("anonymous", Role.PATIENT)),
+    (41, _("Your reading"), "portal:education", (Role.PATIENT,)),
     (40, "Education", "staff:education_articles", (Role.PHYSICIAN,)),
 ]
 
@@ -31,7 +33,7 @@ def nav_badges(user) -> dict:
             .awaiting_answer()
             .filter(first_read_at__isnull=True)
         )
-        return {"portal:education": (unread, "new articles to read")}
+        return {"portal:education": (unread, _("new articles to read"))}
     return {}
 
 
@@ -81,8 +83,11 @@ def portal_steps(patient) -> list[dict]:
     assignments = list(Assignment.objects.for_patient(patient).awaiting_answer()[:3])
     return [
         {
-            "label": f"Read “{assignment.article.published_version.title}” from "
-            f"{assignment.assigned_by.display_name}",
+            "label": gettext("Read “%(title)s” from %(physician)s")
+            % {
+                "title": assignment.article.published_version.title,
+                "physician": assignment.assigned_by.display_name,
+            },
             "url": reverse("portal:education_assignment", args=[assignment.pk]),
             "done": False,
         }

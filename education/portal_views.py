@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.decorators import patient_required
@@ -75,8 +77,11 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Your question is sent to {assignment.assigned_by.display_name}. You will find "
-                "the answer on this page; we will tell you when it is there.",
+                gettext(
+                    "Your question is sent to %(physician)s. You will find the answer on this "
+                    "page; we will tell you when it is there."
+                )
+                % {"physician": assignment.assigned_by.display_name},
             )
             return redirect("portal:education_assignment", pk=assignment.pk)
     return _assignment_page(request, assignment, question_form=form)
@@ -88,7 +93,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for(request.user, pk)
     form = ResponseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose “I understand” or “I have a question”.")
+        messages.error(request, _("Choose “I understand” or “I have a question”."))
         return redirect("portal:education_assignment", pk=assignment.pk)
     try:
         services.respond_to_assignment(
@@ -97,7 +102,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, service_error_text(error))
     else:
-        messages.success(request, "Thank you for letting us know.")
+        messages.success(request, _("Thank you for letting us know."))
     return redirect("portal:education_assignment", pk=assignment.pk)
 
 
@@ -107,12 +112,12 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for(request.user, pk)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose how helpful the article was, from 1 to 5.")
+        messages.error(request, _("Choose how helpful the article was, from 1 to 5."))
         return redirect("portal:education_assignment", pk=assignment.pk)
     try:
         services.rate_assignment(assignment=assignment, helpful=form.cleaned_data["helpful"])
     except ValidationError as error:
         messages.error(request, service_error_text(error))
     else:
-        messages.success(request, "Thank you for rating this article.")
+        messages.success(request, _("Thank you for rating this article."))
     return redirect("portal:education_assignment", pk=assignment.pk)

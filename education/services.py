@@ -14,10 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.clock import business_days_between
+from clinic.i18n import in_language_of, language_for_patient
 from clinic.models import Role, User
 from consent.selectors import patients_visible_to
 from notifications.models import NotificationKind
@@ -198,12 +202,14 @@ def save_draft(
     if article.author_id != editor.pk:
         raise PermissionDenied("Only the author edits an article.")
     if article.archived_at:
-        raise ValidationError("This article is archived. Restore it before editing.")
+        raise ValidationError(_("This article is archived. Restore it before editing."))
     latest = article.latest_version
     if latest.status == VersionStatus.IN_REVIEW:
         raise ValidationError(
-            "This version is waiting for review and can no longer change. The reviewer can send "
-            "it back to you with comments."
+            _(
+                "This version is waiting for review and can no longer change. The reviewer can "
+                "send it back to you with comments."
+            )
         )
     if latest.status == VersionStatus.DRAFT:
         version = latest
@@ -237,7 +243,7 @@ def submit_for_review(*, article: Article, submitted_by: User) -> ArticleVersion
     if latest.status == VersionStatus.IN_REVIEW:
         return latest
     if latest.status != VersionStatus.DRAFT or article.archived_at:
-        raise ValidationError("There is no draft to submit. Edit the article to start one.")
+        raise ValidationError(_("There is no draft to submit. Edit the article to start one."))
     latest.status = VersionStatus.IN_REVIEW
     latest.submitted_at = timezone.now()
     latest.full_clean()
@@ -255,7 +261,7 @@ def _version_in_review(version: ArticleVersion) -> tuple[Article, ArticleVersion
     article = _locked(version.article)
     version = ArticleVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.IN_REVIEW or article.archived_at:
-        raise ValidationError("This version is no longer waiting for review.")
+        raise ValidationError(_("This version is no longer waiting for review."))
     return article, version
 
 
@@ -270,8 +276,10 @@ def approve_version(
     override_reason = override_reason.strip()
     if version.needs_grade_override and len(override_reason) < MIN_OVERRIDE_REASON:
         raise ValidationError(
-            "This article reads above grade 8. Confirm the override and say why it cannot be "
-            "simpler."
+            _(
+                "This article reads above grade 8. Confirm the override and say why it cannot be "
+                "simpler."
+            )
         )
     now = timezone.now()
     previous = article.published_version
@@ -305,7 +313,7 @@ def send_back(*, version: ArticleVersion, reviewer: User, comment: str) -> Artic
     _check_reviewer(version.article, reviewer)
     comment = comment.strip()
     if not comment:
-        raise ValidationError("Tell the author what to change.")
+        raise ValidationError(_("Tell the author what to change."))
     article, version = _version_in_review(version)
     version.status = VersionStatus.RETURNED
     version.reviewed_by = reviewer
@@ -360,7 +368,7 @@ def assign_article(
     if not patients_visible_to(physician).filter(pk=patient.pk).exists():
         raise PermissionDenied("You cannot see this patient's record.")
     if not Article.objects.published().filter(pk=article.pk).exists():
-        raise ValidationError("Only published articles can be assigned.")
+        raise ValidationError(_("Only published articles can be assigned."))
     existing = Assignment.objects.filter(article=article, patient=patient).first()
     if existing is not None:
         return existing, False
@@ -371,10 +379,14 @@ def assign_article(
     assignment.save()
     if patient.user_id:
         # No title: which article a patient was given can hint at their health.
+        with in_language_of(patient.user):
+            message = gettext("%(physician)s added an article to your reading list.") % {
+                "physician": physician.display_name
+            }
         notify(
             recipient=patient.user,
             kind=NotificationKind.ARTICLE_ASSIGNED,
-            message=f"{physician.display_name} added an article to your reading list.",
+            message=message,
             link=reverse("portal:education"),
         )
     return assignment, True
@@ -398,16 +410,16 @@ def respond_to_assignment(*, assignment: Assignment, response: str) -> Assignmen
     """The patient's answer: "I understand" or "I have a question". A question tells the physician
     who assigned the article, once per question, with no health data."""
     if response not in Response.values:
-        raise ValidationError("Choose one of the answers.")
+        raise ValidationError(_("Choose one of the answers."))
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("article__published_version", "assigned_by")
         .get(pk=assignment.pk)
     )
     if assignment.article.archived_at:
-        raise ValidationError("This article was withdrawn by the clinic.")
+        raise ValidationError(_("This article was withdrawn by the clinic."))
     if response == Response.QUESTION:
-        raise ValidationError("Write your question in the box, so your physician can answer it.")
+        raise ValidationError(_("Write your question in the box, so your physician can answer it."))
     if assignment.response == response:
         return assignment
     assignment.response = response
@@ -436,7 +448,7 @@ def ask_question(*, assignment: Assignment, text: str) -> Question:
         .get(pk=assignment.pk)
     )
     if assignment.article.archived_at:
-        raise ValidationError("This article was withdrawn by the clinic.")
+        raise ValidationError(_("This article was withdrawn by the clinic."))
     existing = assignment.questions.unanswered().filter(text=text).first()
     if existing is not None:
         return existing
@@ -468,19 +480,24 @@ def answer_question(*, question: Question, physician: User, answer: str) -> Ques
     if question.assignment.assigned_by_id != physician.pk:
         raise PermissionDenied("Only the physician who assigned the article answers here.")
     if question.answered_at is not None:
-        raise ValidationError("This question has already been answered.")
+        raise ValidationError(_("This question has already been answered."))
     now = timezone.now()
     question.answer = answer
     question.answered_at = now
     question.answered_by = physician
     question.save(update_fields=["answer", "answered_at", "answered_by"])
-    patient_user_id = question.assignment.patient.user_id
+    patient = question.assignment.patient
+    patient_user_id = patient.user_id
     if patient_user_id is not None:
+        with translation.override(language_for_patient(patient)):
+            message = gettext("%(physician)s answered your question on %(day)s.") % {
+                "physician": physician.display_name,
+                "day": date_format(timezone.localtime(now), pgettext("date format", "j M")),
+            }
         notify(
             recipient_id=patient_user_id,
             kind=NotificationKind.QUESTION_ANSWERED,
-            message=f"{physician.display_name} answered your question on "
-            f"{timezone.localtime(now):%-d %b}.",
+            message=message,
             link=reverse("portal:education_assignment", args=[question.assignment_id])
             + "#questions",
         )
@@ -527,14 +544,14 @@ def flag_waiting_questions(now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def rate_assignment(*, assignment: Assignment, helpful: int) -> Assignment:
     if helpful not in range(1, 6):
-        raise ValidationError("Choose how helpful the article was, from 1 to 5.")
+        raise ValidationError(_("Choose how helpful the article was, from 1 to 5."))
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("article")
         .get(pk=assignment.pk)
     )
     if assignment.article.archived_at:
-        raise ValidationError("This article was withdrawn by the clinic.")
+        raise ValidationError(_("This article was withdrawn by the clinic."))
     assignment.helpful = helpful
     assignment.rated_at = timezone.now()
     assignment.save(update_fields=["helpful", "rated_at"])
@@ -563,7 +580,7 @@ def upload_image(
         raise ValidationError(f"Images must be {max_bytes // 1024} KB or smaller.")
     content_type = sniff_image_type(data[:16])
     if content_type is None:
-        raise ValidationError("Upload a PNG, JPEG, GIF or WebP image.")
+        raise ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."))
     digest = hashlib.sha256(data).hexdigest()
     existing = ArticleImage.objects.filter(uploaded_by=uploaded_by, sha256=digest).first()
     if existing is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from .access import get_published_article
@@ -33,6 +34,8 @@ def library(request: HttpRequest) -> HttpResponse:
         if data["q"]:
             articles = articles.search(data["q"])
             searching = True
+    # Articles in the reader's language (the patient's, the switcher's or the browser's) first.
+    articles = articles.language_first(translation.get_language())
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 import orjson
+from django.utils.functional import Promise
 
 from accesslog.models import AccessEvent
 from consent.models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
@@ -25,9 +26,16 @@ FLUSH_BYTES = 64 * 1024
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 
 
+def _lazy_text(value):
+    """A translatable label (a choice's display) as text in the active language."""
+    if isinstance(value, Promise):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _dumps(value: dict) -> bytes:
     """Compact UTF-8 JSON (orjson: about ten times faster than json on these resources)."""
-    return orjson.dumps(value)
+    return orjson.dumps(value, default=_lazy_text)
 
 
 def export_cutoff(export_event: AccessEvent) -> tuple[dt.datetime, int]:

@@ -4,6 +4,7 @@ checklist's "download a copy of your data" step lives in patients.navigation."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from patients.models import Patient
 
@@ -11,18 +12,20 @@ from patients.models import Patient
 def portal_sections(patient: Patient) -> list[dict]:
     return [
         {
-            "title": "Your data, yours to take",
-            "text": "Take a copy of your record, who you share it with and your access log.",
+            "title": gettext("Your data, yours to take"),
+            "text": gettext(
+                "Take a copy of your record, who you share it with and your access log."
+            ),
             "links": [
                 {
-                    "label": "Download your data as a FHIR file",
+                    "label": gettext("Download your data as a FHIR file"),
                     "url": reverse("portal:export_fhir"),
-                    "hint": "for another clinic's or an app's systems",
+                    "hint": gettext("for another clinic's or an app's systems"),
                 },
                 {
-                    "label": "Open a printable summary",
+                    "label": gettext("Open a printable summary"),
                     "url": reverse("portal:export_summary"),
-                    "hint": "to read, print or save as PDF",
+                    "hint": gettext("to read, print or save as PDF"),
                 },
             ],
         }

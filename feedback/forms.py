@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import DateField
 from consent.forms import normalise_mrn
@@ -21,9 +22,11 @@ def _text(label: str, *, rows: int = 5, required: bool = True, help_text: str = 
 
 class ConcernForm(forms.Form):
     description = _text(
-        "Tell us what worries you",
+        _("Tell us what worries you"),
         rows=6,
-        help_text="For example: you do not know this person, or you did not expect them to look.",
+        help_text=_(
+            "For example: you do not know this person, or you did not expect them to look."
+        ),
     )
     event = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -31,41 +34,41 @@ class ConcernForm(forms.Form):
 class RecordedConcernForm(forms.Form):
     """A concern received by phone or letter, recorded by a privacy officer."""
 
-    mrn = forms.CharField(label="Patient's MRN", max_length=16)
+    mrn = forms.CharField(label=_("Patient's MRN"), max_length=16)
     channel = forms.ChoiceField(
-        label="How it reached us",
+        label=_("How it reached us"),
         choices=[(Channel.PHONE, "By phone"), (Channel.LETTER, "By letter")],
         widget=forms.RadioSelect,
     )
-    description = _text("The concern, in the patient's words as far as possible", rows=6)
+    description = _text(_("The concern, in the patient's words as far as possible"), rows=6)
 
     def clean_mrn(self) -> str:
         return normalise_mrn(self.cleaned_data["mrn"])
 
 
 class MessageForm(forms.Form):
-    text = _text("Your message", rows=4)
+    text = _text(_("Your message"), rows=4)
 
 
 class AcknowledgeForm(forms.Form):
-    note = _text("Note to the patient (optional)", rows=3, required=False)
+    note = _text(_("Note to the patient (optional)"), rows=3, required=False)
 
 
 class ExtensionForm(forms.Form):
-    reason = _text("Why the answer needs more time", rows=4)
-    answer_by = DateField(label="We will answer by")
+    reason = _text(_("Why the answer needs more time"), rows=4)
+    answer_by = DateField(label=_("We will answer by"))
 
 
 class ResolutionForm(forms.Form):
     contact_person = forms.CharField(
-        label="Contact person for this decision",
+        label=_("Contact person for this decision"),
         max_length=200,
-        help_text="The named person the patient can contact about it.",
+        help_text=_("The named person the patient can contact about it."),
     )
-    investigation_steps = _text("Steps taken to investigate")
-    results = _text("Results")
-    completed_on = DateField(label="Date of completion")
+    investigation_steps = _text(_("Steps taken to investigate"))
+    results = _text(_("Results"))
+    completed_on = DateField(label=_("Date of completion"))
 
 
 class WithdrawForm(forms.Form):
-    reason = _text("Why you withdraw it (optional)", rows=3, required=False)
+    reason = _text(_("Why you withdraw it (optional)"), rows=3, required=False)

@@ -8,16 +8,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
 
 
 class GrievanceStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    INVESTIGATING = "investigating", "Being investigated"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Being investigated")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATUSES = (
@@ -37,16 +38,16 @@ NEXT_STATUSES: dict[str, tuple[str, ...]] = {
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "In the portal"
-    PHONE = "phone", "By phone"
-    LETTER = "letter", "By letter"
+    PORTAL = "portal", _("In the portal")
+    PHONE = "phone", _("By phone")
+    LETTER = "letter", _("By letter")
 
 
 class Deadline(models.TextChoices):
-    ACKNOWLEDGE = "acknowledge", "Acknowledge"
-    RESPOND = "respond", "Written answer or extension notice"
-    EXTENSION = "extension", "Answer by the date in the extension notice"
-    RESOLVE = "resolve", "Resolve"
+    ACKNOWLEDGE = "acknowledge", _("Acknowledge")
+    RESPOND = "respond", _("Written answer or extension notice")
+    EXTENSION = "extension", _("Answer by the date in the extension notice")
+    RESOLVE = "resolve", _("Resolve")
 
 
 class GrievanceQuerySet(models.QuerySet["Grievance"]):
@@ -153,13 +154,13 @@ class Grievance(models.Model):
 
 
 class GrievanceEntryKind(models.TextChoices):
-    RECEIVED = "received", "Concern received"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    INVESTIGATING = "investigating", "Investigation started"
-    EXTENDED = "extended", "Extension notice"
-    RESOLVED = "resolved", "Resolved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    MESSAGE = "message", "Message"
+    RECEIVED = "received", _("Concern received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigation started")
+    EXTENDED = "extended", _("Extension notice")
+    RESOLVED = "resolved", _("Resolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    MESSAGE = "message", _("Message")
 
 
 class GrievanceEntryQuerySet(models.QuerySet["GrievanceEntry"]):
@@ -346,10 +347,10 @@ def score_answers(items_and_values: list[tuple[bool, int]]) -> float:
 
 
 class SuggestionStatus(models.TextChoices):
-    NEW = "new", "New"
-    PLANNED = "planned", "Planned"
-    DONE = "done", "Done"
-    DECLINED = "declined", "Declined"
+    NEW = "new", _("New")
+    PLANNED = "planned", _("Planned")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")
 
 
 class SuggestionQuerySet(models.QuerySet["Suggestion"]):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
 
 from .models import OPEN_STATUSES, Grievance
 
 NAV_ITEMS = [
-    (60, "Feedback", "portal:feedback", (Role.PATIENT,)),
+    (60, _("Feedback"), "portal:feedback", (Role.PATIENT,)),
     (20, "Grievances", "staff:grievances", (Role.PRIVACY_OFFICER,)),
     (
         90,
@@ -55,9 +57,13 @@ def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
         .values_list("pk", "access_event_id", "status")
     )
     for pk, event_id, status in concerns:
-        label = "Concern open" if status in OPEN_STATUSES else "Concern closed"
-        if marks.get(event_id, {}).get("label") != "Concern open":
-            marks[event_id] = {"label": label, "url": reverse("portal:concern", args=[pk])}
+        is_open = status in OPEN_STATUSES
+        if not marks.get(event_id, {}).get("open"):
+            marks[event_id] = {
+                "label": gettext("Concern open") if is_open else gettext("Concern closed"),
+                "open": is_open,
+                "url": reverse("portal:concern", args=[pk]),
+            }
     return marks
 
 
@@ -67,9 +73,9 @@ def portal_summary(patient) -> list[dict]:
     return [
         {
             "order": 40,
-            "label": "Your open concerns",
+            "label": gettext("Your open concerns"),
             "value": str(concerns),
             "url": reverse("portal:feedback"),
-            "link_text": "See them" if concerns else "Raise a concern",
+            "link_text": gettext("See them") if concerns else gettext("Raise a concern"),
         }
     ]

@@ -7,15 +7,20 @@ concern's words, only that there is news and where to read it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import AccessEvent
 from clinic.clock import add_business_days
+from clinic.i18n import language_for_patient
 from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -44,10 +49,13 @@ def _tell_officers(*, kind: str, message: str, grievance: Grievance) -> None:
         notify(recipient=officer, kind=kind, message=message, link=link)
 
 
-def _tell_patient(grievance: Grievance, message: str) -> None:
-    """The patient hears of every step and message, if they have a portal account."""
+def _tell_patient(grievance: Grievance, write: Callable[[], str]) -> None:
+    """The patient hears of every step and message, if they have a portal account. `write`
+    words the message; it is called in the patient's language."""
     if grievance.patient.user_id is None:
         return
+    with translation.override(language_for_patient(grievance.patient)):
+        message = write()
     notify(
         recipient_id=grievance.patient.user_id,
         kind=NotificationKind.CONCERN_UPDATED,
@@ -57,7 +65,16 @@ def _tell_patient(grievance: Grievance, message: str) -> None:
 
 
 def _day(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b}"
+    """ "3 Dec" in the active language (the patient's, inside `_tell_patient`)."""
+    if isinstance(moment, dt.datetime):
+        moment = timezone.localtime(moment)
+    return date_format(moment, pgettext("date format", "j M"))
+
+
+def _staff_day(moment: dt.datetime) -> str:
+    """ "3 Dec" for a staff member's message: staff read English, whoever caused it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _day(moment)
 
 
 def _clean_text(text: str, *, field: str, what: str) -> str:
@@ -100,13 +117,13 @@ def raise_grievance(
     """A new concern: from the patient in the portal, or received by phone or letter and recorded
     by a privacy officer (`recorded_by`)."""
     if access_event is not None and access_event.patient_id != patient.pk:
-        raise ValidationError("That look is not in this patient's access log.")
+        raise ValidationError(_("That look is not in this patient's access log."))
     if channel not in Channel.values:
         raise ValidationError({"channel": "Choose how the concern reached us."})
     if (channel == Channel.PORTAL) != (recorded_by is None):
-        raise ValidationError("Only a concern received by phone or letter is recorded by staff.")
+        raise ValidationError(_("Only a concern received by phone or letter is recorded by staff."))
     if recorded_by is not None and recorded_by.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only a privacy officer records a concern for a patient.")
+        raise ValidationError(_("Only a privacy officer records a concern for a patient."))
     description = _clean_text(description, field="description", what="the concern")
     now = timezone.now()
     grievance = Grievance(
@@ -133,15 +150,20 @@ def raise_grievance(
     about = "a look at their record" if access_event else "their care or the portal"
     _tell_officers(
         kind=NotificationKind.CONCERN_RAISED,
-        message=f"A patient raised a concern about {about} on {_day(now)}. "
-        f"Please acknowledge it by {_day(grievance.acknowledge_by)}.",
+        message=f"A patient raised a concern about {about} on {_staff_day(now)}. "
+        f"Please acknowledge it by {_staff_day(grievance.acknowledge_by)}.",
         grievance=grievance,
     )
     if recorded_by is not None:
         _tell_patient(
             grievance,
-            f"We recorded the concern you raised {Channel(channel).label.lower()} on "
-            f"{_day(now)}. You can follow it and write to us in the portal.",
+            lambda: (
+                gettext(
+                    "We recorded the concern you raised %(channel)s on %(day)s. You can follow it "
+                    "and write to us in the portal."
+                )
+                % {"channel": str(Channel(channel).label).lower(), "day": _day(now)}
+            ),
         )
     return grievance
 
@@ -162,8 +184,13 @@ def acknowledge_grievance(*, grievance: Grievance, officer: User, note: str = ""
     )
     _tell_patient(
         grievance,
-        f"{officer.display_name} acknowledged your concern on {_day(now)}. "
-        f"You will have a written answer by {_day(grievance.answer_due)}.",
+        lambda: (
+            gettext(
+                "%(officer)s acknowledged your concern on %(day)s. You will have a written answer "
+                "by %(due)s."
+            )
+            % {"officer": officer.display_name, "day": _day(now), "due": _day(grievance.answer_due)}
+        ),
     )
     return grievance
 
@@ -177,7 +204,13 @@ def start_investigation(*, grievance: Grievance, officer: User) -> Grievance:
     GrievanceEntry.objects.create(
         grievance=grievance, kind=GrievanceEntryKind.INVESTIGATING, author=officer, at=now
     )
-    _tell_patient(grievance, f"{officer.display_name} started looking into your concern.")
+    _tell_patient(
+        grievance,
+        lambda: (
+            gettext("%(officer)s started looking into your concern.")
+            % {"officer": officer.display_name}
+        ),
+    )
     return grievance
 
 
@@ -189,9 +222,9 @@ def send_extension_notice(
     resolution deadline). Sent once, while the concern is acknowledged or being investigated."""
     grievance = _locked(grievance)
     if grievance.status not in (GrievanceStatus.ACKNOWLEDGED, GrievanceStatus.INVESTIGATING):
-        raise ValidationError("Acknowledge the concern before sending an extension notice.")
+        raise ValidationError(_("Acknowledge the concern before sending an extension notice."))
     if grievance.extended_to is not None:
-        raise ValidationError("An extension notice was already sent for this concern.")
+        raise ValidationError(_("An extension notice was already sent for this concern."))
     reason = _clean_text(reason, field="reason", what="why the answer needs more time")
     now = timezone.now()
     today = timezone.localtime(now).date()
@@ -215,8 +248,13 @@ def send_extension_notice(
     )
     _tell_patient(
         grievance,
-        f"We need more time to answer your concern. {officer.display_name} wrote to you why; "
-        f"you will have our answer by {answer_by:%-d %b}.",
+        lambda: (
+            gettext(
+                "We need more time to answer your concern. %(officer)s wrote to you why; you will "
+                "have our answer by %(due)s."
+            )
+            % {"officer": officer.display_name, "due": _day(answer_by)}
+        ),
     )
     return grievance
 
@@ -277,7 +315,10 @@ def resolve_grievance(
     )
     _tell_patient(
         grievance,
-        f"{officer.display_name} sent you the written answer to your concern on {_day(now)}.",
+        lambda: (
+            gettext("%(officer)s sent you the written answer to your concern on %(day)s.")
+            % {"officer": officer.display_name, "day": _day(now)}
+        ),
     )
     return grievance
 
@@ -287,7 +328,7 @@ def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = 
     """The patient withdraws their own open concern."""
     grievance = _locked(grievance)
     if grievance.patient_id != patient.pk:
-        raise ValidationError("This is not your concern.")
+        raise ValidationError(_("This is not your concern."))
     _move(grievance, GrievanceStatus.WITHDRAWN)
     now = timezone.now()
     grievance.withdrawn_at = now
@@ -302,7 +343,7 @@ def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = 
     )
     _tell_officers(
         kind=NotificationKind.CONCERN_REPLY,
-        message=f"A patient withdrew a concern on {_day(now)}.",
+        message=f"A patient withdrew a concern on {_staff_day(now)}.",
         grievance=grievance,
     )
     return grievance
@@ -315,10 +356,10 @@ def add_message(*, grievance: Grievance, author: User, text: str) -> GrievanceEn
     grievance = _locked(grievance)
     by_patient = grievance.patient.user_id == author.pk
     if not by_patient and author.role != Role.PRIVACY_OFFICER:
-        raise ValidationError("Only the patient and the privacy officers write here.")
+        raise ValidationError(_("Only the patient and the privacy officers write here."))
     if not grievance.is_open:
         raise ValidationError(
-            "This concern is closed. To raise something new, start a new concern."
+            _("This concern is closed. To raise something new, start a new concern.")
         )
     text = _clean_text(text, field="text", what="your message")
     now = timezone.now()
@@ -333,12 +374,16 @@ def add_message(*, grievance: Grievance, author: User, text: str) -> GrievanceEn
     if by_patient:
         _tell_officers(
             kind=NotificationKind.CONCERN_REPLY,
-            message=f"A patient wrote about their concern on {_day(now)}.",
+            message=f"A patient wrote about their concern on {_staff_day(now)}.",
             grievance=grievance,
         )
     else:
         _tell_patient(
-            grievance, f"{author.display_name} wrote to you about your concern on {_day(now)}."
+            grievance,
+            lambda: (
+                gettext("%(author)s wrote to you about your concern on %(day)s.")
+                % {"author": author.display_name, "day": _day(now)}
+            ),
         )
     return entry
 
@@ -359,7 +404,7 @@ def alert_overdue_grievances(now: dt.datetime | None = None) -> int:
             labels = ", ".join(Deadline(deadline).label.lower() for deadline in missed)
             _tell_officers(
                 kind=NotificationKind.CONCERN_OVERDUE,
-                message=f"A concern received on {_day(grievance.created_at)} is overdue "
+                message=f"A concern received on {_staff_day(grievance.created_at)} is overdue "
                 f"({labels}).",
                 grievance=grievance,
             )

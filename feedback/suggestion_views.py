@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.decorators import patient_required, staff_required, trust_required
@@ -19,20 +20,20 @@ from .models import Suggestion, SuggestionStatus, SuggestionSupport
 
 
 class SuggestionForm(forms.Form):
-    title = forms.CharField(label="Your suggestion, in a few words", max_length=150)
+    title = forms.CharField(label=_("Your suggestion, in a few words"), max_length=150)
     details = forms.CharField(
-        label="More details (optional)",
+        label=_("More details (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Please no health details: everyone using the portal can read suggestions.",
+        help_text=_("Please no health details: everyone using the portal can read suggestions."),
     )
 
 
 class ReplyForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=SuggestionStatus.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=SuggestionStatus.choices)
     reply = forms.CharField(
-        label="Public reply", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Public reply"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
@@ -57,7 +58,7 @@ def _list(request: HttpRequest, *, area: str) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "Thank you. Your suggestion is on the list.")
+            messages.success(request, _("Thank you. Your suggestion is on the list."))
             return redirect(f"{area}:suggestions")
     return render(
         request,
@@ -69,9 +70,9 @@ def _list(request: HttpRequest, *, area: str) -> HttpResponse:
 def _support(request: HttpRequest, pk: int, *, area: str) -> HttpResponse:
     suggestion = get_object_or_404(Suggestion, pk=pk)
     if services.support(suggestion=suggestion, user=request.user):
-        messages.success(request, "Your support is counted.")
+        messages.success(request, _("Your support is counted."))
     else:
-        messages.info(request, "You already support this suggestion.")
+        messages.info(request, _("You already support this suggestion."))
     return redirect(f"{area}:suggestions")
 
 
@@ -114,7 +115,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, "Your reply is published.")
+            messages.success(request, _("Your reply is published."))
             return redirect("staff:suggestions")
     return render(
         request, "feedback/suggestion_reply.html", {"suggestion": suggestion, "form": form}

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from clinic.i18n import shipped_language
 from notifications.models import NotificationKind
 from notifications.services import notify
 from patients.models import Patient
@@ -26,6 +29,14 @@ from .models import (
 
 FIRST_INVITATION_AFTER = dt.timedelta(days=7)
 INVITATION_EVERY = dt.timedelta(days=182)  # about six months
+
+
+def _survey_message(language: str) -> str:
+    with translation.override(language):
+        return gettext(
+            "A short survey is waiting for you: a few statements about the clinic and its "
+            "portal. It is optional and takes about 3 minutes."
+        )
 
 
 def current_round(activated_at: dt.datetime, now: dt.datetime) -> int | None:
@@ -55,8 +66,9 @@ def invite_due_patients(now: dt.datetime | None = None) -> int:
         user__isnull=False,
         user__is_active=True,
         user__date_joined__lte=now - FIRST_INVITATION_AFTER,
-    ).values_list("pk", "user_id", "user__date_joined")
-    for patient_id, user_id, activated_at in patients.iterator():
+    ).values_list("pk", "user_id", "user__date_joined", "preferred_language")
+    for patient_id, user_id, activated_at, recorded_language in patients.iterator():
+        language = shipped_language(recorded_language) or settings.LANGUAGE_CODE
         due_round = current_round(activated_at, now)
         if due_round is None:
             continue
@@ -74,8 +86,7 @@ def invite_due_patients(now: dt.datetime | None = None) -> int:
                     notify(
                         recipient_id=user_id,
                         kind=NotificationKind.SURVEY_INVITATION,
-                        message="A short survey is waiting for you: a few statements about "
-                        "the clinic and its portal. It is optional and takes about 3 minutes.",
+                        message=_survey_message(language),
                         link=reverse("portal:survey", args=[invitation.pk]),
                     )
             except IntegrityError:

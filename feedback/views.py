@@ -9,12 +9,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accesslog.access import get_access_event_for
 from accesslog.models import AccessEvent
 from clinic.decorators import patient_required, privacy_officer_required
 from clinic.forms import add_service_error, service_error_text
+from clinic.i18n import day_month
 from patients.models import ChecklistItem, Patient
 from patients.services import note_portal_step
 
@@ -66,8 +69,11 @@ def report_concern(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    "Thank you. Our privacy officer has your concern and will acknowledge it by "
-                    f"{timezone.localtime(grievance.acknowledge_by):%-d %B}.",
+                    gettext(
+                        "Thank you. Our privacy officer has your concern and will acknowledge it "
+                        "by %(day)s."
+                    )
+                    % {"day": day_month(grievance.acknowledge_by)},
                 )
                 return redirect("portal:concern", pk=grievance.pk)
     else:
@@ -130,7 +136,7 @@ def concern(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("portal:concern", pk=grievance.pk)
                 add_service_error(form, error)
             else:
-                messages.success(request, "Your message is sent to our privacy officer.")
+                messages.success(request, _("Your message is sent to our privacy officer."))
                 return redirect("portal:concern", pk=grievance.pk)
         return _patient_page(request, grievance, message_form=form)
     return _patient_page(request, grievance)
@@ -149,7 +155,7 @@ def withdraw_concern(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, service_error_text(error))
         else:
-            messages.success(request, "Your concern is withdrawn.")
+            messages.success(request, _("Your concern is withdrawn."))
         return redirect("portal:concern", pk=grievance.pk)
     return _patient_page(request, grievance, withdraw_form=form)
 
@@ -182,7 +188,7 @@ def record_concern(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         patient = Patient.objects.filter(mrn=form.cleaned_data["mrn"]).first()
         if patient is None:
-            form.add_error("mrn", "No patient has this MRN.")
+            form.add_error("mrn", _("No patient has this MRN."))
         else:
             try:
                 grievance = services.raise_grievance(
@@ -194,7 +200,7 @@ def record_concern(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(request, "The concern is recorded.")
+                messages.success(request, _("The concern is recorded."))
                 return redirect("staff:grievance", pk=grievance.pk)
     return render(request, "feedback/privacy_record_concern.html", {"form": form})
 

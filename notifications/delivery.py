@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from clinic.emails import build_templated_email
 from clinic.extensions import collect
+from clinic.i18n import language_for_user
 
 from .models import Delivery, Notification
 
@@ -47,6 +48,7 @@ def build_email(notification: Notification) -> EmailMessage | None:
         to=notification.recipient.email,
         template="notification",
         context={"notification": notification},
+        language=language_for_user(notification.recipient),
     )
 
 
@@ -204,6 +206,7 @@ def deliver_digest(recipient_id: int, *, now: dt.datetime | None = None) -> int:
             to=due[0].recipient.email,
             template="notification-digest",
             context={"notifications": due},
+            language=language_for_user(due[0].recipient),
         )
         Notification.objects.filter(pk__in=ids).update(
             email_claimed_until=now + claim_duration(),

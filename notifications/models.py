@@ -11,40 +11,41 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationKind(models.TextChoices):
     """Every kind of message, in the words the admin shows. Each app writes its own kinds."""
 
-    RECORD_ACCESS = "record_access", "Someone read your record"
-    EMERGENCY_ACCESS = "emergency_access", "Emergency access to your record"
-    EMERGENCY_REVIEWED = "emergency_reviewed", "Emergency access reviewed"
-    EMERGENCY_TO_REVIEW = "emergency_to_review", "Emergency access to review"
-    ACCESS_REQUEST = "access_request", "Request to see your record"
-    REQUEST_DECIDED = "request_decided", "Answer to your access request"
-    EMERGENCY_ALERT = "emergency_alert", "Emergency access to look at now"
-    EMERGENCY_ENDED = "emergency_ended", "Emergency access ended"
-    CONSENT_RECORDED = "consent_recorded", "Sharing recorded on your behalf"
-    ARTICLE_REVIEWED = "article_reviewed", "Your article was reviewed"
-    ARTICLE_ASSIGNED = "article_assigned", "Something new to read"
-    ARTICLE_QUESTION = "article_question", "A question about an article"
-    CONCERN_RAISED = "concern_raised", "A patient raised a concern"
-    CONCERN_UPDATED = "concern_updated", "News about your concern"
-    CONCERN_REPLY = "concern_reply", "A patient wrote about their concern"
-    CONCERN_OVERDUE = "concern_overdue", "A concern is overdue"
-    QUESTION_ANSWERED = "question_answered", "Your question was answered"
-    QUESTION_WAITING = "question_waiting", "A patient's question is waiting"
-    SURVEY_INVITATION = "survey_invitation", "A short survey"
-    ACCESS_LOG_ALARM = "access_log_alarm", "The access log failed verification"
-    GENERAL = "general", "Message"
-    ONBOARDING_INVITATION = "onboarding_invitation", "Invitation to the first visit"
-    ONBOARDING_RESCHEDULED = "onboarding_rescheduled", "First visit moved"
-    ONBOARDING_CANCELLED = "onboarding_cancelled", "First visit cancelled"
+    RECORD_ACCESS = "record_access", _("Someone read your record")
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access to your record")
+    EMERGENCY_REVIEWED = "emergency_reviewed", _("Emergency access reviewed")
+    EMERGENCY_TO_REVIEW = "emergency_to_review", _("Emergency access to review")
+    ACCESS_REQUEST = "access_request", _("Request to see your record")
+    REQUEST_DECIDED = "request_decided", _("Answer to your access request")
+    EMERGENCY_ALERT = "emergency_alert", _("Emergency access to look at now")
+    EMERGENCY_ENDED = "emergency_ended", _("Emergency access ended")
+    CONSENT_RECORDED = "consent_recorded", _("Sharing recorded on your behalf")
+    ARTICLE_REVIEWED = "article_reviewed", _("Your article was reviewed")
+    ARTICLE_ASSIGNED = "article_assigned", _("Something new to read")
+    ARTICLE_QUESTION = "article_question", _("A question about an article")
+    CONCERN_RAISED = "concern_raised", _("A patient raised a concern")
+    CONCERN_UPDATED = "concern_updated", _("News about your concern")
+    CONCERN_REPLY = "concern_reply", _("A patient wrote about their concern")
+    CONCERN_OVERDUE = "concern_overdue", _("A concern is overdue")
+    QUESTION_ANSWERED = "question_answered", _("Your question was answered")
+    QUESTION_WAITING = "question_waiting", _("A patient's question is waiting")
+    SURVEY_INVITATION = "survey_invitation", _("A short survey")
+    ACCESS_LOG_ALARM = "access_log_alarm", _("The access log failed verification")
+    GENERAL = "general", _("Message")
+    ONBOARDING_INVITATION = "onboarding_invitation", _("Invitation to the first visit")
+    ONBOARDING_RESCHEDULED = "onboarding_rescheduled", _("First visit moved")
+    ONBOARDING_CANCELLED = "onboarding_cancelled", _("First visit cancelled")
 
 
 class Delivery(models.TextChoices):
-    IMMEDIATE = "immediate", "Each time, as it happens"
-    DIGEST = "digest", "Once a day, in a summary"
+    IMMEDIATE = "immediate", _("Each time, as it happens")
+    DIGEST = "digest", _("Once a day, in a summary")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from clinic.models import STAFF_ROLES, Role
 
 from .models import Notification
 
 NAV_ITEMS = [
-    (40, "Notifications", "portal:notifications", (Role.PATIENT,)),
+    (40, _("Notifications"), "portal:notifications", (Role.PATIENT,)),
     (95, "Notifications", "staff:notifications", tuple(STAFF_ROLES)),
 ]
 
@@ -20,4 +22,4 @@ def nav_badges(user) -> dict:
     else:
         return {}
     unread = Notification.objects.filter(recipient=user).unread()
-    return {url_name: (unread, "unread")}
+    return {url_name: (unread, _("unread"))}

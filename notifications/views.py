@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from clinic.decorators import patient_required, staff_required
@@ -37,7 +38,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_mark_read(request: HttpRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
-    messages.success(request, "All notifications are marked as read.")
+    messages.success(request, _("All notifications are marked as read."))
     return redirect("portal:notifications")
 
 
@@ -49,7 +50,7 @@ def notification_preference(request: HttpRequest) -> HttpResponse:
         services.set_record_access_delivery(
             user=request.user, delivery=form.cleaned_data["delivery"]
         )
-        messages.success(request, "Your choice is saved.")
+        messages.success(request, _("Your choice is saved."))
         return redirect("portal:notifications")
     return _page(request, form)
 
@@ -64,5 +65,5 @@ def staff_notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def staff_notifications_mark_read(request: HttpRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
-    messages.success(request, "All notifications are marked as read.")
+    messages.success(request, _("All notifications are marked as read."))
     return redirect("staff:notifications")

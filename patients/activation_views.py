@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,34 +35,41 @@ STEP_TWO_SECONDS = 30 * 60
 def refusal_message(outcome: str) -> str:
     phone = settings.CLINIC_PHONE
     messages_by_outcome = {
-        CodeCheck.NO_MATCH: (
+        CodeCheck.NO_MATCH: gettext(
             "The activation code and date of birth do not match our records. Check both and "
-            f"try again. If it still does not work, contact the clinic on {phone}."
-        ),
-        CodeStatus.SPENT: (
+            "try again. If it still does not work, contact the clinic on %(phone)s."
+        )
+        % {"phone": phone},
+        CodeStatus.SPENT: gettext(
             "This activation code has already been used. If you created your account, sign in; "
-            f"if you did not, contact the clinic on {phone}."
-        ),
-        CodeStatus.VOIDED: (
+            "if you did not, contact the clinic on %(phone)s."
+        )
+        % {"phone": phone},
+        CodeStatus.VOIDED: gettext(
             "This activation code has been replaced by a newer one. Use the code on your latest "
-            f"handout, or contact the clinic on {phone}."
-        ),
-        CodeStatus.EXPIRED: (
+            "handout, or contact the clinic on %(phone)s."
+        )
+        % {"phone": phone},
+        CodeStatus.EXPIRED: gettext(
             "This activation code has expired: codes work for 14 days. Contact the clinic on "
-            f"{phone} and we will give you a new one."
-        ),
-        CodeStatus.LOCKED: (
+            "%(phone)s and we will give you a new one."
+        )
+        % {"phone": phone},
+        CodeStatus.LOCKED: gettext(
             "This activation code is locked after too many attempts. Contact the clinic on "
-            f"{phone}: the front desk can give you a new one."
-        ),
-        CodeCheck.VISIT_NOT_COMPLETED: (
+            "%(phone)s: the front desk can give you a new one."
+        )
+        % {"phone": phone},
+        CodeCheck.VISIT_NOT_COMPLETED: gettext(
             "Your first visit is not complete yet. Your code works once the front desk has "
-            f"finished your visit; if you have left the clinic, call us on {phone}."
-        ),
-        CodeCheck.HAS_ACCOUNT: (
+            "finished your visit; if you have left the clinic, call us on %(phone)s."
+        )
+        % {"phone": phone},
+        CodeCheck.HAS_ACCOUNT: gettext(
             "You already have a portal account. Sign in, or reset your password from the sign-in "
             "page."
-        ),
+        )
+        % {"phone": phone},
     }
     return messages_by_outcome.get(outcome, messages_by_outcome[CodeCheck.NO_MATCH])
 
@@ -69,7 +78,7 @@ def refusal_message(outcome: str) -> str:
 @require_http_methods(["GET", "POST"])
 def activate(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        messages.info(request, "You are signed in already.")
+        messages.info(request, _("You are signed in already."))
         return redirect("home")
     if request.method == "POST":
         if activation_blocked(request):
@@ -124,7 +133,7 @@ def activate_account(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     code = _checked_code(request)
     if code is None:
-        messages.info(request, "Please enter your activation code and date of birth first.")
+        messages.info(request, _("Please enter your activation code and date of birth first."))
         return redirect("activate")
     patient = code.patient
     if request.method == "POST":

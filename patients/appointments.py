@@ -12,14 +12,27 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from clinic.decorators import ONBOARDING_ROLES
+from clinic.i18n import day_time_short
 from clinic.models import Role, Site, User
 
 from .models import Appointment, AppointmentStatus, OnboardingVisit, Patient, VisitStatus
-from .services import _check_slot, _tell_patient, _when
+from .services import _check_slot, _tell_patient
 
 logger = logging.getLogger(__name__)
+
+
+class _When:
+    """A moment written out in the language active when the notice is written (the patient's)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __str__(self) -> str:
+        return day_time_short(self.moment)
+
 
 # Who a patient can have an appointment with.
 APPOINTMENT_ROLES = (Role.PHYSICIAN, Role.FRONT_DESK)
@@ -95,8 +108,10 @@ def book_appointment(
             patient,
             by=by,
             at=appointment.booked_at,
-            what=f"booked an appointment for you on {_when(starts_at)}. Sign in to see where "
-            "and with whom.",
+            what=gettext_noop(
+                "booked an appointment for you on %(details)s. Sign in to see where and with whom."
+            ),
+            details=(_When(starts_at),),
             link=reverse("portal:appointments"),
         )
     logger.info("appointments: appointment %s booked by user %s", appointment.pk, by.pk)
@@ -122,7 +137,8 @@ def cancel_appointment(*, appointment: Appointment, by: User) -> Appointment:
             patient,
             by=by,
             at=now,
-            what=f"cancelled your appointment of {_when(appointment.starts_at)}.",
+            what=gettext_noop("cancelled your appointment of %(details)s."),
+            details=(_When(appointment.starts_at),),
             link=reverse("portal:appointments"),
         )
     logger.info("appointments: appointment %s cancelled by user %s", appointment.pk, by.pk)

@@ -7,6 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from clinic.emails import build_templated_email
+from clinic.i18n import language_for_patient
 from notifications.models import NotificationKind
 
 from .models import SLOT_MINUTES, OnboardingVisit
@@ -32,5 +33,8 @@ def visit_email_context(visit: OnboardingVisit) -> dict:
 
 def build_visit_email(visit: OnboardingVisit, kind: str) -> EmailMultiAlternatives:
     return build_templated_email(
-        to=visit.patient.email, template=TEMPLATES[kind], context=visit_email_context(visit)
+        to=visit.patient.email,
+        template=TEMPLATES[kind],
+        context=visit_email_context(visit),
+        language=language_for_patient(visit.patient),
     )

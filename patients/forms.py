@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.forms import DateField
 from clinic.models import Role, Site, User
@@ -64,15 +65,15 @@ class PatientForm(forms.ModelForm):
 
     date_of_birth = DateField(
         validators=[validate_birth_date],
-        help_text="Year-month-day, for example 1984-03-14.",
+        help_text=_("Year-month-day, for example 1984-03-14."),
     )
     primary_physician = PersonChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Not chosen yet"
+        queryset=User.objects.none(), required=False, empty_label=_("Not chosen yet")
     )
-    site = forms.ModelChoiceField(queryset=Site.objects.none(), label="Home site")
+    site = forms.ModelChoiceField(queryset=Site.objects.none(), label=_("Home site"))
     confirm_not_duplicate = forms.BooleanField(
         required=False,
-        label="I have checked: this is a different person, create a new patient record.",
+        label=_("I have checked: this is a different person, create a new patient record."),
     )
 
     class Meta:
@@ -127,19 +128,19 @@ class TwoStepResetForm(forms.Form):
     `matches()` method from scripts such as axe-core.)"""
 
     document_type = forms.ChoiceField(
-        label="Which photo ID did you check?",
+        label=_("Which photo ID did you check?"),
         choices=IdentityDocument.choices,
         widget=forms.RadioSelect,
-        help_text="Never write down the document's number.",
+        help_text=_("Never write down the document's number."),
     )
     photo_id_matches = forms.BooleanField(
-        label=(
+        label=_(
             "The patient is here in person; the photo shows them, and the name and date of birth "
             "match the record."
         ),
     )
     patient_asked = forms.BooleanField(
-        label=(
+        label=_(
             "They asked for this: they can no longer use their authenticator app or backup codes."
         ),
     )
@@ -150,16 +151,16 @@ class SlotForm(forms.Form):
 
     site = forms.ModelChoiceField(queryset=Site.objects.none())
     date = DateField(
-        help_text="Year-month-day, for example 2026-03-14.",
+        help_text=_("Year-month-day, for example 2026-03-14."),
     )
     time = forms.ChoiceField(
-        label="Time",
+        label=_("Time"),
         choices=[(f"{h:02d}:{m:02d}", f"{h:02d}:{m:02d}") for h, m in slot_times()],
-        help_text="Visits last 30 minutes.",
+        help_text=_("Visits last 30 minutes."),
     )
     staff_member = PersonChoiceField(
         queryset=User.objects.none(),
-        label="Staff member doing the tools introduction",
+        label=_("Staff member doing the tools introduction"),
         empty_label=None,
     )
 
@@ -172,9 +173,9 @@ class SlotForm(forms.Form):
         day = self.cleaned_data["date"]
         today = timezone.localdate()
         if day < today:
-            raise ValidationError("That day has passed. Choose today or a later day.")
+            raise ValidationError(_("That day has passed. Choose today or a later day."))
         if day > today + timedelta(days=BOOKING_HORIZON_DAYS):
-            raise ValidationError("Visits can be booked up to a year ahead.")
+            raise ValidationError(_("Visits can be booked up to a year ahead."))
         return day
 
     def clean(self) -> dict:
@@ -199,23 +200,25 @@ class SlotForm(forms.Form):
 
 class CancelVisitForm(forms.Form):
     cancellation_reason = forms.CharField(
-        label="Why is the visit cancelled?",
+        label=_("Why is the visit cancelled?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[validate_plain_text],
-        help_text="For the clinic's records; it is not sent to the patient. No clinical details.",
+        help_text=_(
+            "For the clinic's records; it is not sent to the patient. No clinical details."
+        ),
     )
 
 
 class IdentityCheckForm(forms.Form):
     document_type = forms.ChoiceField(
-        label="Which photo ID did you check?",
+        label=_("Which photo ID did you check?"),
         choices=IdentityDocument.choices,
         widget=forms.RadioSelect,
-        help_text="Never write down the document's number.",
+        help_text=_("Never write down the document's number."),
     )
     matches = forms.BooleanField(
-        label="The photo shows this person, and the name and date of birth match the record.",
+        label=_("The photo shows this person, and the name and date of birth match the record."),
     )
 
 
@@ -229,7 +232,7 @@ class ChecklistEntryForm(forms.Form):
 class DayFilterForm(forms.Form):
     date = DateField(required=False)
     site = forms.ModelChoiceField(
-        queryset=Site.objects.none(), required=False, empty_label="All sites"
+        queryset=Site.objects.none(), required=False, empty_label=_("All sites")
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -239,13 +242,13 @@ class DayFilterForm(forms.Form):
     def clean_date(self) -> date | None:
         day = self.cleaned_data["date"]
         if day is not None and abs((day - timezone.localdate()).days) > DAY_VIEW_RANGE_DAYS:
-            raise ValidationError("Choose a day within five years of today.")
+            raise ValidationError(_("Choose a day within five years of today."))
         return day
 
 
 class PatientSearchForm(forms.Form):
     q = forms.CharField(
-        label="Name or MRN",
+        label=_("Name or MRN"),
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"type": "search"}),
@@ -254,20 +257,22 @@ class PatientSearchForm(forms.Form):
 
 class ActivationCodeForm(forms.Form):
     code = forms.CharField(
-        label="Activation code",
+        label=_("Activation code"),
         max_length=64,
-        help_text="The 12 letters and digits on the handout from your visit, e.g. ABCD-EFGH-JKMN.",
-        error_messages={"max_length": "That is too long for an activation code."},
+        help_text=_(
+            "The 12 letters and digits on the handout from your visit, e.g. ABCD-EFGH-JKMN."
+        ),
+        error_messages={"max_length": _("That is too long for an activation code.")},
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
     date_of_birth = DateField(
-        label="Your date of birth",
+        label=_("Your date of birth"),
         widget=forms.DateInput(
             attrs={"inputmode": "numeric", "autocomplete": "bday", "size": 12}, format="%Y-%m-%d"
         ),
-        help_text="Year-month-day, for example 1957-11-02.",
+        help_text=_("Year-month-day, for example 1957-11-02."),
         validators=[validate_birth_date],
     )
 
@@ -275,8 +280,10 @@ class ActivationCodeForm(forms.Form):
         code = normalise_activation_code(self.cleaned_data["code"])
         if code is None:
             raise ValidationError(
-                "Enter the 12-character code from your handout, e.g. ABCD-EFGH-JKMN. It uses "
-                "the digits 2 to 9 and the letters A to Z except I, L, O and U.",
+                _(
+                    "Enter the 12-character code from your handout, e.g. ABCD-EFGH-JKMN. It uses "
+                    "the digits 2 to 9 and the letters A to Z except I, L, O and U."
+                ),
                 code="format",
             )
         return code
@@ -285,22 +292,22 @@ class ActivationCodeForm(forms.Form):
 class ActivationAccountForm(forms.Form):
     email = forms.EmailField(
         validators=[validate_plain_email],
-        label="Your email address",
+        label=_("Your email address"),
         max_length=254,
-        help_text="You sign in with it, and we send you a link to confirm it.",
+        help_text=_("You sign in with it, and we send you a link to confirm it."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=(
+        help_text=_(
             "At least 15 characters. A few words you will remember, with spaces, make a good "
             "passphrase. No other rules."
         ),
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -313,7 +320,7 @@ class ActivationAccountForm(forms.Form):
         data = super().clean()
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords are not the same.")
+            self.add_error("password2", _("The two passwords are not the same."))
         elif password1:
             candidate = User(
                 email=data.get("email", ""),

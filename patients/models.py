@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic.validators import validate_plain_email
 
@@ -32,14 +33,14 @@ def generate_mrn() -> str:
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    SPANISH = "es", "Spanish"
-    FRENCH = "fr", "French"
-    PORTUGUESE = "pt", "Portuguese"
-    POLISH = "pl", "Polish"
-    ARABIC = "ar", "Arabic"
-    CHINESE = "zh", "Chinese"
-    OTHER = "other", "Other (tell the front desk)"
+    ENGLISH = "en", _("English")
+    SPANISH = "es", _("Spanish")
+    FRENCH = "fr", _("French")
+    PORTUGUESE = "pt", _("Portuguese")
+    POLISH = "pl", _("Polish")
+    ARABIC = "ar", _("Arabic")
+    CHINESE = "zh", _("Chinese")
+    OTHER = "other", _("Other (tell the front desk)")
 
 
 class PatientQuerySet(models.QuerySet["Patient"]):
@@ -156,11 +157,11 @@ def slot_times() -> list[tuple[int, int]]:
 
 
 class VisitStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    CHECKED_IN = "checked_in", "Checked in"
-    COMPLETED = "completed", "Completed"
-    NO_SHOW = "no_show", "Did not come"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    CHECKED_IN = "checked_in", _("Checked in")
+    COMPLETED = "completed", _("Completed")
+    NO_SHOW = "no_show", _("Did not come")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 # A visit in one of these states is still going to happen (or is happening).
@@ -170,26 +171,26 @@ SLOT_HOLDING_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.CHECKED_IN, VisitSta
 
 
 class IdentityDocument(models.TextChoices):
-    PASSPORT = "passport", "Passport"
-    DRIVING_LICENCE = "driving_licence", "Driving licence"
-    NATIONAL_ID = "national_id", "National identity card"
-    OTHER = "other", "Other photo ID"
+    PASSPORT = "passport", _("Passport")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    NATIONAL_ID = "national_id", _("National identity card")
+    OTHER = "other", _("Other photo ID")
 
 
 class ChecklistItem(models.TextChoices):
     """The digital tools introduction, in the order it is done with the patient."""
 
-    SIGN_IN = "sign_in", "Signing in and two-step verification"
-    SHARING = "sharing", "Sharing settings: who can see what"
-    ACCESS_LOG = "access_log", "The access log and notifications"
-    EDUCATION = "education", "The education library"
-    FEEDBACK = "feedback", "Feedback and concerns"
-    EXPORT = "export", "Downloading your data"
+    SIGN_IN = "sign_in", _("Signing in and two-step verification")
+    SHARING = "sharing", _("Sharing settings: who can see what")
+    ACCESS_LOG = "access_log", _("The access log and notifications")
+    EDUCATION = "education", _("The education library")
+    FEEDBACK = "feedback", _("Feedback and concerns")
+    EXPORT = "export", _("Downloading your data")
 
 
 class ChecklistOutcome(models.TextChoices):
-    EXPLAINED = "explained", "Shown and explained"
-    DECLINED = "declined", "Patient declined"
+    EXPLAINED = "explained", _("Shown and explained")
+    DECLINED = "declined", _("Patient declined")
 
 
 class OnboardingVisitQuerySet(models.QuerySet["OnboardingVisit"]):
@@ -383,11 +384,11 @@ class PortalStep(models.Model):
 
 
 class CodeStatus(models.TextChoices):
-    USABLE = "usable", "Ready to use"
-    SPENT = "spent", "Used"
-    VOIDED = "voided", "Replaced by a newer code"
-    LOCKED = "locked", "Locked after too many wrong attempts"
-    EXPIRED = "expired", "Expired"
+    USABLE = "usable", _("Ready to use")
+    SPENT = "spent", _("Used")
+    VOIDED = "voided", _("Replaced by a newer code")
+    LOCKED = "locked", _("Locked after too many wrong attempts")
+    EXPIRED = "expired", _("Expired")
 
 
 ACTIVATION_CODE_LIFETIME = timedelta(days=14)
@@ -463,30 +464,30 @@ class ActivationCode(models.Model):
 
 
 class RecordCategory(models.TextChoices):
-    VISIT_NOTE = "visit_note", "Visit note"
-    LAB_RESULT = "lab_result", "Lab result"
-    MEDICATION = "medication", "Medication"
-    ALLERGY = "allergy", "Allergy"
-    IMMUNIZATION = "immunization", "Immunization"
-    DOCUMENT = "document", "Document"
+    VISIT_NOTE = "visit_note", _("Visit note")
+    LAB_RESULT = "lab_result", _("Lab result")
+    MEDICATION = "medication", _("Medication")
+    ALLERGY = "allergy", _("Allergy")
+    IMMUNIZATION = "immunization", _("Immunization")
+    DOCUMENT = "document", _("Document")
 
 
 # Plural, lower-case names for plain-language sentences ("can see your lab results").
 CATEGORY_PLURALS = {
-    RecordCategory.VISIT_NOTE: "visit notes",
-    RecordCategory.LAB_RESULT: "lab results",
-    RecordCategory.MEDICATION: "medications",
-    RecordCategory.ALLERGY: "allergies",
-    RecordCategory.IMMUNIZATION: "immunizations",
-    RecordCategory.DOCUMENT: "documents",
+    RecordCategory.VISIT_NOTE: _("visit notes"),
+    RecordCategory.LAB_RESULT: _("lab results"),
+    RecordCategory.MEDICATION: _("medications"),
+    RecordCategory.ALLERGY: _("allergies"),
+    RecordCategory.IMMUNIZATION: _("immunizations"),
+    RecordCategory.DOCUMENT: _("documents"),
 }
 
 
 class Sensitivity(models.TextChoices):
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    SEXUAL_HEALTH = "sexual_health", "Sexual health"
-    SUBSTANCE_USE = "substance_use", "Substance use"
-    GENETICS = "genetics", "Genetics"
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    SEXUAL_HEALTH = "sexual_health", _("Sexual health")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    GENETICS = "genetics", _("Genetics")
 
 
 class RecordEntryQuerySet(models.QuerySet["RecordEntry"]):
@@ -582,10 +583,10 @@ class TwoStepReset(models.Model):
 class AppointmentKind(models.TextChoices):
     """What kind of visit, in words safe to show anywhere (never the reason for it)."""
 
-    FOLLOW_UP = "follow_up", "Follow-up visit"
-    CHECK_UP = "check_up", "Check-up"
-    TESTS = "tests", "Tests"
-    OTHER = "other", "Appointment"
+    FOLLOW_UP = "follow_up", _("Follow-up visit")
+    CHECK_UP = "check_up", _("Check-up")
+    TESTS = "tests", _("Tests")
+    OTHER = "other", _("Appointment")
 
 
 class AppointmentStatus(models.TextChoices):

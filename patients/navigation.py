@@ -6,8 +6,10 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.decorators import ONBOARDING_ROLES
+from clinic.i18n import day_month
 from clinic.models import Role
 
 from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient
@@ -20,14 +22,14 @@ NAV_ITEMS = [
 # Where each item of the tools introduction lives in the portal: the stable URLs of DESIGN.md.
 # Signing in and two-step verification is shown by the portal home itself.
 PORTAL_PLACES: dict[str, tuple[str, str]] = {
-    ChecklistItem.SHARING: ("Review who can see your record", "/portal/sharing/"),
+    ChecklistItem.SHARING: (_("Review who can see your record"), "/portal/sharing/"),
     ChecklistItem.ACCESS_LOG: (
-        "Look at your access log and choose your notifications",
+        _("Look at your access log and choose your notifications"),
         "/portal/access-log/",
     ),
-    ChecklistItem.EDUCATION: ("Browse the education library", "/portal/education/"),
-    ChecklistItem.FEEDBACK: ("Give feedback or raise a concern", "/portal/feedback/"),
-    ChecklistItem.EXPORT: ("Download a copy of your data", "/portal/export/fhir/"),
+    ChecklistItem.EDUCATION: (_("Browse the education library"), "/portal/education/"),
+    ChecklistItem.FEEDBACK: (_("Give feedback or raise a concern"), "/portal/feedback/"),
+    ChecklistItem.EXPORT: (_("Download a copy of your data"), "/portal/export/fhir/"),
 }
 
 
@@ -75,20 +77,17 @@ def portal_steps(patient: Patient) -> list[dict]:
             continue  # not in the portal yet: never a step the patient cannot take
         entry = shown.get(item)
         if item in used:
-            hint = f"You did this on {_day(used[item])}."
+            hint = gettext("You did this on %(day)s.") % {"day": day_month(used[item])}
         elif entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED:
-            hint = f"Shown at your visit on {_day(entry.recorded_at)}: try it."
+            hint = gettext("Shown at your visit on %(day)s: try it.") % {
+                "day": day_month(entry.recorded_at)
+            }
         elif entry is not None:
-            hint = "You chose to skip this at your visit. Have a look when you are ready."
+            hint = gettext("You chose to skip this at your visit. Have a look when you are ready.")
         else:
             hint = ""
-        steps.append({"label": label, "url": path, "done": item in used, "hint": hint})
+        steps.append({"label": str(label), "url": path, "done": item in used, "hint": hint})
     return steps
-
-
-def _day(moment) -> str:
-    local = timezone.localtime(moment)
-    return f"{local.day} {local:%B}"
 
 
 def portal_sections(patient: Patient) -> list[dict]:

@@ -22,8 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
+from clinic.i18n import day_time_short, language_for_patient
 from clinic.models import Role, Site, User
 from notifications import services as outbox
 from notifications.models import Notification, NotificationKind
@@ -150,10 +152,12 @@ def _check_slot(starts_at: datetime) -> None:
     now = timezone.now()
     if starts_at <= now:
         raise ValidationError(
-            "That time has already passed. Choose a time later than now.", code="past"
+            gettext_lazy("That time has already passed. Choose a time later than now."), code="past"
         )
     if starts_at > now + timedelta(days=BOOKING_HORIZON_DAYS):
-        raise ValidationError("Visits can be booked up to a year ahead.", code="too_far")
+        raise ValidationError(
+            gettext_lazy("Visits can be booked up to a year ahead."), code="too_far"
+        )
 
 
 def _check_bookable(staff_member: User, site: Site) -> None:
@@ -174,8 +178,10 @@ def _save_visit(visit: OnboardingVisit) -> None:
     except IntegrityError as error:
         logger.info("onboarding: booking refused by a constraint: %s", type(error).__name__)
         raise ValidationError(
-            "Someone booked this slot or this patient a moment ago. Check the day view and "
-            "choose another time.",
+            gettext_lazy(
+                "Someone booked this slot or this patient a moment ago. Check the day view and "
+                "choose another time."
+            ),
             code="taken",
         ) from error
 
@@ -199,10 +205,12 @@ def schedule_visit(
     for the same patient (a double submit) returns the existing visit."""
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if patient.user_id is not None:
-        raise ValidationError("This patient already has a portal account.", code="has_account")
+        raise ValidationError(
+            gettext_lazy("This patient already has a portal account."), code="has_account"
+        )
     if patient.onboarding_visits.completed().exists():
         raise ValidationError(
-            "This patient has already completed their first visit.", code="completed"
+            gettext_lazy("This patient has already completed their first visit."), code="completed"
         )
     open_visit = patient.onboarding_visits.open().first()
     if open_visit is not None:
@@ -213,7 +221,9 @@ def schedule_visit(
         ):
             return open_visit
         raise ValidationError(
-            "This patient already has an onboarding visit booked. Reschedule that one instead.",
+            gettext_lazy(
+                "This patient already has an onboarding visit booked. Reschedule that one instead."
+            ),
             code="already_booked",
         )
     _check_slot(starts_at)
@@ -239,7 +249,7 @@ def reschedule_visit(
     visit = _lock_visit(visit)
     if visit.status != VisitStatus.SCHEDULED:
         raise ValidationError(
-            "Only a visit that has not started yet can be rescheduled.", code="state"
+            gettext_lazy("Only a visit that has not started yet can be rescheduled."), code="state"
         )
     moved = (visit.site_id, visit.starts_at) != (site.pk, starts_at)
     if not moved and visit.staff_member_id == staff_member.pk:
@@ -263,7 +273,7 @@ def cancel_visit(*, visit: OnboardingVisit, reason: str, by: User) -> Onboarding
     if visit.status == VisitStatus.CANCELLED:
         return visit
     if not visit.is_open:
-        raise ValidationError("This visit can no longer be cancelled.", code="state")
+        raise ValidationError(gettext_lazy("This visit can no longer be cancelled."), code="state")
     reason = reason.strip()
     if not reason:
         raise ValidationError({"cancellation_reason": "Say why the visit is cancelled."})
@@ -285,10 +295,13 @@ def mark_no_show(*, visit: OnboardingVisit, by: User) -> OnboardingVisit:
     if visit.status == VisitStatus.NO_SHOW:
         return visit
     if visit.status != VisitStatus.SCHEDULED:
-        raise ValidationError("Only a booked visit can be marked as missed.", code="state")
+        raise ValidationError(
+            gettext_lazy("Only a booked visit can be marked as missed."), code="state"
+        )
     if visit.starts_at > timezone.now():
         raise ValidationError(
-            "This visit has not started yet; it cannot be marked as missed.", code="early"
+            gettext_lazy("This visit has not started yet; it cannot be marked as missed."),
+            code="early",
         )
     visit.status = VisitStatus.NO_SHOW
     visit.no_show_at, visit.no_show_marked_by = timezone.now(), by
@@ -303,7 +316,7 @@ def check_in(*, visit: OnboardingVisit, by: User) -> OnboardingVisit:
     if visit.status == VisitStatus.CHECKED_IN:
         return visit
     if visit.status != VisitStatus.SCHEDULED:
-        raise ValidationError("Only a booked visit can be checked in.", code="state")
+        raise ValidationError(gettext_lazy("Only a booked visit can be checked in."), code="state")
     visit.status = VisitStatus.CHECKED_IN
     visit.checked_in_at, visit.checked_in_by = timezone.now(), by
     visit.save()
@@ -318,7 +331,9 @@ def verify_identity(*, visit: OnboardingVisit, document_type: str, by: User) -> 
     if visit.identity_verified:
         return visit
     if visit.status != VisitStatus.CHECKED_IN:
-        raise ValidationError("Check the patient in before the identity check.", code="state")
+        raise ValidationError(
+            gettext_lazy("Check the patient in before the identity check."), code="state"
+        )
     if document_type not in IdentityDocument.values:
         raise ValidationError({"document_type": "Choose the kind of document you checked."})
     visit.identity_document = document_type
@@ -337,15 +352,16 @@ def record_checklist_item(
     visit = _lock_visit(visit)
     if visit.status != VisitStatus.CHECKED_IN:
         raise ValidationError(
-            "The checklist can be changed only while the patient is checked in.", code="state"
+            gettext_lazy("The checklist can be changed only while the patient is checked in."),
+            code="state",
         )
     if item not in ChecklistItem.values:
-        raise ValidationError("Unknown checklist item.", code="item")
+        raise ValidationError(gettext_lazy("Unknown checklist item."), code="item")
     if outcome is None:
         visit.checklist_items.filter(item=item).delete()
         return None
     if outcome not in ChecklistOutcome.values:
-        raise ValidationError("Unknown checklist outcome.", code="outcome")
+        raise ValidationError(gettext_lazy("Unknown checklist outcome."), code="outcome")
     entry, _ = OnboardingChecklistEntry.objects.update_or_create(
         visit=visit,
         item=item,
@@ -362,11 +378,15 @@ def complete_visit(*, visit: OnboardingVisit, by: User) -> OnboardingVisit:
     if visit.status == VisitStatus.COMPLETED:
         return visit
     if visit.status != VisitStatus.CHECKED_IN:
-        raise ValidationError("Only a visit in progress can be completed.", code="state")
+        raise ValidationError(
+            gettext_lazy("Only a visit in progress can be completed."), code="state"
+        )
     missing = visit.missing_for_completion()
     if missing:
         raise ValidationError(
-            "The visit is not complete yet. Still to record: " + "; ".join(missing) + ".",
+            gettext_lazy("The visit is not complete yet. Still to record: ")
+            + "; ".join(missing)
+            + ".",
             code="incomplete",
         )
     visit.status = VisitStatus.COMPLETED
@@ -397,14 +417,19 @@ def issue_activation_code(
         raise CodeAlreadyIssued
     if not visit.identity_verified:
         raise ValidationError(
-            "Verify the patient's identity before issuing an activation code.", code="identity"
+            gettext_lazy("Verify the patient's identity before issuing an activation code."),
+            code="identity",
         )
     if visit.status not in (VisitStatus.CHECKED_IN, VisitStatus.COMPLETED):
-        raise ValidationError("This visit cannot issue activation codes.", code="state")
+        raise ValidationError(
+            gettext_lazy("This visit cannot issue activation codes."), code="state"
+        )
     if patient.user_id is not None:
         raise ValidationError(
-            "This patient already has a portal account; they can reset their password from "
-            "the sign-in page.",
+            gettext_lazy(
+                "This patient already has a portal account; they can reset their password from "
+                "the sign-in page."
+            ),
             code="has_account",
         )
     now = timezone.now()
@@ -496,14 +521,16 @@ def activate_account(*, activation_code: ActivationCode, email: str, password: s
     )
     if activation_code.status != CodeStatus.USABLE:
         raise ValidationError(
-            "This activation code can no longer be used. Contact the clinic.",
+            gettext_lazy("This activation code can no longer be used. Contact the clinic."),
             code=str(activation_code.status),
         )
     patient = Patient.objects.select_for_update().get(pk=activation_code.patient_id)
     if patient.user_id is not None:
-        raise ValidationError("Your portal account exists already.", code="has_account")
+        raise ValidationError(
+            gettext_lazy("Your portal account exists already."), code="has_account"
+        )
     if activation_code.visit.status != VisitStatus.COMPLETED:
-        raise ValidationError("Your first visit is not complete yet.", code="visit")
+        raise ValidationError(gettext_lazy("Your first visit is not complete yet."), code="visit")
     email = User.objects.normalize_email(email.strip()).lower()
     if email_in_use(email):
         raise ValidationError(
@@ -550,30 +577,41 @@ def note_portal_step(request, item: str) -> None:
 
 # The details the front desk may correct, in the words the patient is told.
 DETAIL_LABELS = {
-    "legal_name": "legal name",
-    "preferred_name": "preferred name",
-    "date_of_birth": "date of birth",
-    "email": "contact email address",
-    "phone": "phone number",
-    "preferred_language": "preferred language",
-    "primary_physician": "primary physician",
-    "site": "home site",
+    "legal_name": gettext_lazy("legal name"),
+    "preferred_name": gettext_lazy("preferred name"),
+    "date_of_birth": gettext_lazy("date of birth"),
+    "email": gettext_lazy("contact email address"),
+    "phone": gettext_lazy("phone number"),
+    "preferred_language": gettext_lazy("preferred language"),
+    "primary_physician": gettext_lazy("primary physician"),
+    "site": gettext_lazy("home site"),
 }
 # A second invitation within this time is a double click, not a resend.
 INVITATION_RESEND_GAP = timedelta(minutes=2)
 
 
-def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
-
-
-def _tell_patient(patient: Patient, *, by: User, at: datetime, what: str, link: str) -> None:
+def _tell_patient(
+    patient: Patient, *, by: User, at: datetime, what: str, link: str, details=()
+) -> None:
     """Tell a patient with an account, in the portal and by email, what the front desk did to
-    their account ("On <when>, <who> at the front desk <what>"). No values, no health data."""
+    their account ("On <when>, <who> at the front desk <what>"), in the patient's language.
+    `what` is a message id (gettext_noop) that may name %(details)s, %(clinic_name)s and
+    %(clinic_phone)s. No values, no health data."""
+    with translation.override(language_for_patient(patient)):
+        message = gettext("On %(when)s, %(who)s at the front desk %(what)s") % {
+            "when": day_time_short(at),
+            "who": by.display_name,
+            "what": gettext(what)
+            % {
+                "details": ", ".join(str(label) for label in details),
+                "clinic_name": settings.CLINIC_NAME,
+                "clinic_phone": settings.CLINIC_PHONE,
+            },
+        }
     outbox.notify(
         recipient_id=patient.user_id,
         kind=NotificationKind.GENERAL,
-        message=f"On {_when(at)}, {by.display_name} at the front desk {what}",
+        message=message,
         link=link,
         actor=by,
         event_at=at,
@@ -619,7 +657,9 @@ def update_patient_details(
     patient.full_clean()
     patient.save(update_fields=changed)
     now = timezone.now()
-    labels = [DETAIL_LABELS[name] for name in changed]
+    # Kept in English, the clinic's records' language; the patient is told in theirs.
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = [str(DETAIL_LABELS[name]) for name in changed]
     change = DetailsChange.objects.create(
         patient=patient, fields=labels, changed_by=by, changed_at=now
     )
@@ -628,10 +668,11 @@ def update_patient_details(
             patient,
             by=by,
             at=now,
-            what=(
-                f"changed your details: {', '.join(labels)}. If this is not right, call "
-                f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE}."
+            what=gettext_noop(
+                "changed your details: %(details)s. If this is not right, call %(clinic_name)s "
+                "on %(clinic_phone)s."
             ),
+            details=[DETAIL_LABELS[name] for name in changed],
             link=reverse("portal:home"),
         )
     logger.info("patients: details of patient %s changed by user %s", patient.pk, by.pk)
@@ -646,8 +687,10 @@ def resend_invitation(*, patient: Patient, by: User) -> Notification:
     visit = patient.onboarding_visits.filter(status=VisitStatus.SCHEDULED).first()
     if visit is None or visit.starts_at <= timezone.now():
         raise ValidationError(
-            "There is no first visit still to come, so there is no invitation to send. Book "
-            "the visit first.",
+            gettext_lazy(
+                "There is no first visit still to come, so there is no invitation to send. Book "
+                "the visit first."
+            ),
             code="no_visit",
         )
     recent = Notification.objects.filter(
@@ -657,7 +700,7 @@ def resend_invitation(*, patient: Patient, by: User) -> Notification:
     ).exists()
     if recent:
         raise ValidationError(
-            "The invitation was sent a moment ago. Give it a few minutes to arrive.",
+            gettext_lazy("The invitation was sent a moment ago. Give it a few minutes to arrive."),
             code="recent",
         )
     logger.info("onboarding: invitation for visit %s sent again by user %s", visit.pk, by.pk)
@@ -680,11 +723,14 @@ def reset_two_step_verification(*, patient: Patient, by: User, document_type: st
     if document_type not in IdentityDocument.values:
         raise ValidationError({"document_type": "Choose the photo ID you checked."})
     if patient.user_id is None:
-        raise ValidationError("This patient has no portal account yet.", code="no_account")
+        raise ValidationError(
+            gettext_lazy("This patient has no portal account yet."), code="no_account"
+        )
     removed, _ = Authenticator.objects.filter(user_id=patient.user_id).delete()
     if not removed:
         raise ValidationError(
-            "This patient's account has no two-step verification to reset.", code="none"
+            gettext_lazy("This patient's account has no two-step verification to reset."),
+            code="none",
         )
     now = timezone.now()
     reset = TwoStepReset.objects.create(
@@ -694,10 +740,10 @@ def reset_two_step_verification(*, patient: Patient, by: User, document_type: st
         patient,
         by=by,
         at=now,
-        what=(
+        what=gettext_noop(
             "turned off two-step verification on your account, after checking your photo ID in "
-            "person. Set it up again from Security. If this was not you, call "
-            f"{settings.CLINIC_NAME} on {settings.CLINIC_PHONE} at once."
+            "person. Set it up again from Security. If this was not you, call %(clinic_name)s on "
+            "%(clinic_phone)s at once."
         ),
         link=reverse("mfa_index"),
     )

@@ -19,12 +19,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clinic.decorators import front_desk_required
 from clinic.extensions import collect
 from clinic.forms import add_service_error, service_error_text
+from clinic.i18n import language_for_patient
 
 from . import appointments, services
 from .access import get_patient_for, get_visit_for
@@ -477,6 +478,12 @@ def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, service_error_text(error))
         return redirect("staff:onboarding_visit", pk=visit.pk)
     base = settings.PORTAL_BASE_URL.rstrip("/")
+    # The front desk reads English; the handout itself is in the patient's language.
+    handout_language = language_for_patient(visit.patient)
+    with translation.override(handout_language):
+        handout_items = [
+            item for items in collect("navigation", "handout_items") for item in items()
+        ]
     return render(
         request,
         "patients/staff/handout.html",
@@ -486,9 +493,8 @@ def visit_issue_code(request: HttpRequest, pk: int) -> HttpResponse:
             "code": format_activation_code(issued.plain),
             "expires_at": issued.activation_code.expires_at,
             "activate_url": base + reverse("activate"),
-            "handout_items": [
-                item for items in collect("navigation", "handout_items") for item in items()
-            ],
+            "handout_items": handout_items,
+            "handout_language": handout_language,
         },
     )
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 NAME_PUNCTUATION = frozenset(" '’-.,")
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ().-]{4,38}$")
@@ -22,7 +23,10 @@ def validate_person_name(value: str) -> None:
         if char in NAME_PUNCTUATION or char.isalpha() or unicodedata.category(char).startswith("M"):
             continue
         raise ValidationError(
-            "Names may contain letters, spaces, apostrophes, hyphens, full stops and commas only.",
+            _(
+                "Names may contain letters, spaces, apostrophes, hyphens, full stops and commas "
+                "only."
+            ),
             code="invalid_name",
         )
 
@@ -30,8 +34,10 @@ def validate_person_name(value: str) -> None:
 def validate_phone(value: str) -> None:
     if not PHONE_PATTERN.match(value):
         raise ValidationError(
-            "Enter a phone number using digits, spaces and an optional leading +, "
-            "e.g. +44 20 7946 0000.",
+            _(
+                "Enter a phone number using digits, spaces and an optional leading +, "
+                "e.g. +44 20 7946 0000."
+            ),
             code="invalid_phone",
         )
 
@@ -39,13 +45,15 @@ def validate_phone(value: str) -> None:
 def validate_plain_text(value: str) -> None:
     """Free text (e.g. a cancellation reason): no markup and no control characters."""
     if "<" in value or ">" in value:
-        raise ValidationError("Please do not use < or > here.", code="markup")
+        raise ValidationError(_("Please do not use < or > here."), code="markup")
     if any(unicodedata.category(char) == "Cc" and char not in "\r\n\t" for char in value):
-        raise ValidationError("This text contains characters we cannot store.", code="control")
+        raise ValidationError(_("This text contains characters we cannot store."), code="control")
 
 
 def validate_birth_date(value: date) -> None:
     if value > timezone.localdate():
-        raise ValidationError("The date of birth cannot be in the future.", code="future")
+        raise ValidationError(_("The date of birth cannot be in the future."), code="future")
     if value < EARLIEST_BIRTH_DATE:
-        raise ValidationError("Check the year: the date of birth is before 1900.", code="too_early")
+        raise ValidationError(
+            _("Check the year: the date of birth is before 1900."), code="too_early"
+        )

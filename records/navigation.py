@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
 
 NAV_ITEMS = [
-    (10, "Your record", "portal:records", (Role.PATIENT,)),
+    (10, _("Your record"), "portal:records", (Role.PATIENT,)),
     (10, "Patients", "staff:patients", (Role.PHYSICIAN,)),
 ]
 

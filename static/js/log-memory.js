@@ -42,24 +42,30 @@
     return hash.slice(0, 8);
   }
 
+  // The sentences come translated from the page (data attributes of the warning).
+  function say(name, values) {
+    return warning.getAttribute("data-" + name).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
   var problems = [];
   if (valid) {
     if (now.sequence < seen.sequence) {
       problems.push(
-        "When you last looked, this browser verified your log up to look " + seen.sequence +
-        " (fingerprint " + short(seen.hash) + "). Now it ends at look " + now.sequence +
-        ": looks have gone missing."
+        say("went-back", { seen: seen.sequence, seen_hash: short(seen.hash), now: now.sequence })
       );
     } else if (now.sequence === seen.sequence && now.hash !== seen.hash) {
       problems.push(
-        "Look " + now.sequence + " had the fingerprint " + short(seen.hash) +
-        " when this browser verified it; now it has " + short(now.hash) + "."
+        say("changed", { now: now.sequence, seen_hash: short(seen.hash), now_hash: short(now.hash) })
       );
     }
     if (now.checkpoint < seen.checkpoint) {
       problems.push(
-        "This browser saw your log in signed checkpoint " + seen.checkpoint +
-        "; now the newest is checkpoint " + now.checkpoint + ", an older one."
+        say("older-checkpoint", {
+          seen_checkpoint: seen.checkpoint,
+          now_checkpoint: now.checkpoint,
+        })
       );
     }
   }

@@ -1,5 +1,5 @@
-"""axe-core on the pages issue 15 added or rewrote: the account pages in the portal's words and
-the front desk's fixes."""
+"""axe-core on the pages issue 15 added or rewrote: the account pages in the portal's words, the
+front desk's fixes, and the patient's main pages in Spanish."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.browser.axe import assert_accessible
 from tests.browser.test_reflow import signed_in_context
 from tests.factories import add_totp
+from tests.records.test_content_views_log_reads import world  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +89,61 @@ def test_appointment_pages_pass_axe(browser, live_server, front_desk, physician,
     expect(page.get_by_text("with Dr A. Rivera.")).to_be_visible()
     assert_accessible(page)
     patient_context.close()
+
+
+# The patient's main pages, as a Spanish-speaking patient sees them: (url, level-1 heading).
+SPANISH_PATIENT_PAGES = [
+    ("/portal/", "Hola, "),
+    ("/portal/records/", "Su historial de salud"),
+    ("/portal/sharing/", "Quién puede ver su historial"),
+    ("/portal/sharing/new/", "Compartir su historial"),
+    ("/portal/access-log/", "Quién ha consultado su historial"),
+    ("/portal/notifications/", "Notificaciones"),
+    ("/portal/education/", "Sus lecturas"),
+    ("/portal/feedback/", "Opiniones"),
+    ("/portal/export/summary/", "Resumen de sus datos"),
+    ("/accounts/2fa/", "Seguridad"),
+]
+SPANISH_PUBLIC_PAGES = ["/accounts/login/", "/activate/", "/education/", "/transparency/"]
+
+
+def test_the_patients_main_pages_in_spanish_pass_axe(
+    browser,
+    live_server,
+    world,  # noqa: F811
+    patient,
+):
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    context = signed_in_context(browser, live_server, patient.user)
+    page = context.new_page()
+    for url, heading in SPANISH_PATIENT_PAGES:
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(page)
+    context.close()
+    anonymous = browser.new_context(base_url=live_server.url, locale="es-ES")
+    page = anonymous.new_page()
+    for url in SPANISH_PUBLIC_PAGES:
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        assert_accessible(page)
+    anonymous.close()
+
+
+def test_the_language_switcher_works_from_the_keyboard(browser, live_server, db):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "en-gb")
+    switch = page.get_by_role("button", name="Español")
+    switch.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    assert page.url.endswith("/accounts/login/")
+    expect(page.get_by_role("button", name="English")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/education/")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    context.close()

@@ -104,3 +104,18 @@ def test_every_page_reflows_at_320_px_for_every_role(
         who = user.email if user is not None else "anonymous"
         problems += [f"{who} {p}" for p in overflowing_pages(browser, live_server, user, urls)]
     assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)
+
+
+def test_the_patients_pages_in_spanish_reflow_at_320_px(
+    browser,
+    live_server,
+    world,  # noqa: F811
+    patient,
+):
+    """Spanish sentences run longer than English ones: they must still fit."""
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    urls = [url for url, _ in concrete_urls(world["ids"]) if url.startswith("/portal/")]
+    urls += ["/accounts/2fa/", "/accounts/email/", "/accounts/password/change/"]
+    problems = overflowing_pages(browser, live_server, patient.user, urls)
+    assert not problems, "pages wider than 320 px in Spanish:\n" + "\n".join(problems)

@@ -18,8 +18,8 @@ from tests.support.access_log import log_reads
 # (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
 # emergency accesses (5); every navigation badge (1); the "where you stand" summary, one query per
 # app that adds to it: sharing and requests (consent), looks this month and the verification mark
-# (access log), open concerns (feedback) (3).
-PORTAL_HOME = 11
+# (access log), open concerns (feedback) (3); the next appointment (1).
+PORTAL_HOME = 12
 
 
 def _notify(user, n: int) -> None:
