@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from clinic.decorators import patient_required
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from . import proof
 
 
 @require_GET
-@patient_required
+@portal_area(ProxyArea.ACCESS_LOG)
 def proof_bundle(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         proof.stream(request.patient.pk), content_type="application/json; charset=utf-8"

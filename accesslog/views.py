@@ -14,11 +14,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic.decorators import patient_required
 from clinic.extensions import collect
 from clinic.forms import DateField, start_of_day
 from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from .models import (
     AccessAction,
@@ -27,6 +28,7 @@ from .models import (
     AccessEvent,
     AccessReader,
     AccessTarget,
+    actor_label,
 )
 from .verified import log_status
 
@@ -132,7 +134,7 @@ def _page(request: HttpRequest, events) -> dict:
     }
 
 
-@patient_required
+@portal_area(ProxyArea.ACCESS_LOG)
 def access_log(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.ACCESS_LOG)
     patient = request.patient
@@ -144,8 +146,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
         .values_list("actor_id", "actor_name")
     )
     form = AccessLogFilterForm(request.GET or None, people=people)
+    # "Your own looks" are the patient's, also when a proxy reads this page for them.
     events, filtered, own_hidden = _filtered(
-        form, AccessEvent.objects.for_patient(patient), request.user.pk
+        form, AccessEvent.objects.for_patient(patient), patient.user_id
     )
     if request.GET.get("format") == "csv":
         return _csv(events)
@@ -171,6 +174,7 @@ _CSV_FIELDS = (
     "sequence",
     "occurred_at",
     "actor_name",
+    "actor_relationship",
     "actor_role",
     "action",
     "target",
@@ -195,12 +199,24 @@ def _csv_lines(events):
     while True:
         batch = events if before is None else events.filter(sequence__lt=before)
         rows = list(batch[:CSV_BATCH])
-        for sequence, at, name, role, action, target, category, purpose, basis, digest in rows:
+        for (
+            sequence,
+            at,
+            name,
+            relationship,
+            role,
+            action,
+            target,
+            category,
+            purpose,
+            basis,
+            digest,
+        ) in rows:
             writer.writerow(
                 [
                     sequence,
                     timezone.localtime(at).isoformat(timespec="seconds"),
-                    _csv_safe(name),
+                    _csv_safe(actor_label(name, relationship)),
                     role,
                     _ACTIONS.get(action, action),
                     _TARGETS.get(target, target),
