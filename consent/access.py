@@ -32,7 +32,7 @@ from accesslog.notify import notify_patient_of_access
 from clinic.models import Role, User
 from patients.models import Patient, RecordEntry
 from proxies.models import ProxyAccess, ProxyArea
-from proxies.rules import ProxyView
+from proxies.rules import ProxyView, view_of
 from proxies.selectors import proxy_standing_for
 
 from . import selectors
@@ -53,10 +53,17 @@ class Reader:
     user: User
     now: dt.datetime
     events: list[AccessEvent] = field(default_factory=list)
+    # The proxy access `proxies.acting.portal_area` loaded for this request, if the reader acts
+    # for someone: `standing_of` decides on it again at `now`, without loading it twice.
+    proxy_access: ProxyAccess | None = None
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> Reader:
-        return cls(user=request.user, now=timezone.now())
+        return cls(
+            user=request.user,
+            now=timezone.now(),
+            proxy_access=getattr(request, "proxy_access", None),
+        )
 
 
 def record_content_view(view: View) -> View:
@@ -201,7 +208,7 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
             return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
         # Another patient's record: only as their proxy, with an access in force that lets
         # them read it. One query.
-        found = proxy_standing_for(user, patient_id, reader.now)
+        found = _proxy_standing(reader, patient_id)
         if found is None or not found[1].allows(ProxyArea.RECORD):
             raise Http404("No such patient.")
         access, view = found
@@ -231,6 +238,16 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
             return Standing(emergency.patient, ReaderKind.CLINICIAN, [], emergency, reader.now)
     # Front desk, privacy officers and admins never read clinical content.
     raise Http404("No such patient.")
+
+
+def _proxy_standing(reader: Reader, patient_id: int) -> tuple[ProxyAccess, ProxyView] | None:
+    """The reader's proxy access to this patient and what it allows at the reader's instant:
+    the one already loaded for the request when it is this patient's, else one query."""
+    access = reader.proxy_access
+    if access is not None and access.patient_id == patient_id:
+        view = view_of(access, reader.now)
+        return (access, view) if view.in_force else None
+    return proxy_standing_for(reader.user, patient_id, reader.now)
 
 
 def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEvent:

@@ -160,5 +160,29 @@ def test_a_proxys_record_page_has_flat_queries(
         RecordEntryFactory(patient=patient, category=list(RecordCategory)[n % 5])
     act_for(client, carer_user, patient)
     client.get("/portal/records/")  # the chain head and the notification exist afterwards
-    with django_assert_max_num_queries(14):
+    # The session, the user, the proxy access (loaded once, by `portal_area`, and decided on
+    # again by the read), the entries, the append (head, event, reader, new head), the
+    # notification counted (UPDATE, message), the badges, and the test's savepoint (2).
+    with django_assert_max_num_queries(13):
         assert client.get("/portal/records/").status_code == 200
+
+
+def test_the_patients_fhir_export_names_the_proxys_reads(
+    client, patient, patient_user, carer_user, carer_access, record
+):
+    from tests.exports.conftest import access_log_events, export
+
+    act_for(client, carer_user, patient)
+    client.get(f"/portal/records/{record['lab'].pk}/")
+    client.force_login(patient_user)
+    bundle = export(client)
+    by_proxy = [
+        event
+        for event in access_log_events(bundle)
+        if event["agent"][0]["who"].get("type") == "RelatedPerson"
+    ]
+    assert len(by_proxy) == 1
+    agent = by_proxy[0]["agent"][0]
+    assert agent["who"]["display"] == "Ana Santos, as your carer"
+    assert agent["who"]["identifier"]["value"] == str(carer_access.pk)
+    assert [c["code"] for c in by_proxy[0]["purposeOfEvent"][0]["coding"]] == ["FAMRQT"]
