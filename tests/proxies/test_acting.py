@@ -326,3 +326,63 @@ def test_the_access_log_read_for_the_patient_names_looks_and_hides_nothing_else(
     client.force_login(patient_user)
     page = client.get("/portal/access-log/").content.decode()
     assert "Ana Santos, as your carer" in page
+
+
+# --- the access log, read for the patient --------------------------------------------------------
+
+
+def _physician_read(patient, physician, entry):
+    from accesslog.chain import append_event
+
+    return append_event(
+        patient=patient,
+        actor=physician,
+        action="view",
+        target="entry",
+        entry=entry,
+        category=entry.category,
+        basis="grant",
+        purpose="treatment",
+    )
+
+
+def test_the_log_does_not_say_which_entry_outside_the_proxys_view(
+    client, patient, carer_user, physician, record
+):
+    ProxyAccessFactory(
+        patient=patient,
+        proxy=carer_user.patient,
+        areas=[ProxyArea.ACCESS_LOG, ProxyArea.RECORD],
+        record_categories=["lab_result"],
+    )
+    _physician_read(patient, physician, record["sensitive"])
+    _physician_read(patient, physician, record["lab"])
+    act_for(client, carer_user, patient)
+    page = client.get("/portal/access-log/").content.decode()
+    assert page.count("Dr A. Rivera") >= 2
+    assert "lab result of" in page
+    assert "visit note of" not in page
+    assert "entry (a part of the record not shared with you)" in page
+    assert f'href="/portal/records/{record["sensitive"].pk}/"' not in page
+    assert "Download a proof of your log" not in page
+    csv = b"".join(client.get("/portal/access-log/?format=csv").streaming_content).decode()
+    rows = [line for line in csv.splitlines() if "Dr A. Rivera" in line]
+    assert len(rows) == 2
+    assert "Visit note" not in csv and "not shared with you" in rows[1]
+    assert "Lab result" in rows[0]
+    response = client.get("/portal/access-log/proof/", follow=True)
+    assert response.redirect_chain == [("/portal/access-log/", 302)]
+    assert "only they can download it" in response.content.decode()
+
+
+def test_a_proxy_with_the_whole_record_gets_the_proof(
+    client, patient, carer_user, physician, record
+):
+    ProxyAccessFactory(patient=patient, proxy=carer_user.patient, include_sensitive=True)
+    _physician_read(patient, physician, record["sensitive"])
+    act_for(client, carer_user, patient)
+    page = client.get("/portal/access-log/").content.decode()
+    assert "visit note of" in page and "Download a proof of your log" in page
+    response = client.get("/portal/access-log/proof/")
+    assert response.status_code == 200
+    assert b'"patient_id":' + str(patient.pk).encode() in b"".join(response.streaming_content)
