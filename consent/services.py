@@ -21,7 +21,8 @@ from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify, queue_email
 from patients.models import OnboardingVisit, Patient, RecordEntry, VisitStatus
-from proxies.models import ProxyAccess
+from proxies.models import ProxyAccess, ProxyArea
+from proxies.rules import view_of
 
 from .models import (
     AccessRequest,
@@ -208,6 +209,10 @@ def grant_consent(
     under that proxy access; the patient is told at once, with a one-click way to stop it."""
     _check_grantee(grantee_user, grantee_team)
     _check_proxy(recorded_under, patient, recorded_by)
+    if recorded_under is not None:
+        _check_within_proxy_view(
+            recorded_under, scope, category, entry, include_sensitive, timezone.now()
+        )
     if entry is not None and entry.patient_id != patient.pk:
         raise ValidationError("That entry is not part of this record.")
     if given_via == GivenVia.IN_PERSON:
@@ -250,6 +255,39 @@ def _check_proxy(access: ProxyAccess | None, patient: Patient, user: User) -> No
         return
     if access.patient_id != patient.pk or access.proxy is None or access.proxy.user_id != user.pk:
         raise ValidationError("You cannot act for this patient.")
+
+
+def _check_within_proxy_view(
+    access: ProxyAccess,
+    scope: str,
+    category: str,
+    entry: RecordEntry | None,
+    include_sensitive: bool,
+    now: dt.datetime,
+) -> None:
+    """Someone acting for the patient shares only what they may see themselves: never more of
+    the record than their own access gives them (`proxies.rules.view_of`)."""
+    view = view_of(access, now)
+    if not view.allows(ProxyArea.SHARING):
+        raise ValidationError("You cannot manage sharing for this patient.")
+    narrower = "You can share only the parts of the record you can see yourself."
+    if include_sensitive and not view.include_sensitive:
+        raise ValidationError({"include_sensitive": narrower})
+    if (
+        scope == Scope.ENTRY
+        and entry is not None
+        and entry.sensitive
+        and not view.include_sensitive
+    ):
+        raise ValidationError({"entry": narrower})
+    if view.categories is None:
+        return
+    if scope == Scope.RECORD:
+        raise ValidationError({"scope": narrower})
+    if scope == Scope.CATEGORY and category not in view.categories:
+        raise ValidationError({"category": narrower})
+    if scope == Scope.ENTRY and entry is not None and entry.category not in view.categories:
+        raise ValidationError({"entry": narrower})
 
 
 def _tell_patient_of_proxy_action(patient: Patient, access: ProxyAccess, what: str) -> None:

@@ -386,3 +386,31 @@ def test_a_proxy_with_the_whole_record_gets_the_proof(
     response = client.get("/portal/access-log/proof/")
     assert response.status_code == 200
     assert b'"patient_id":' + str(patient.pk).encode() in b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},  # the whole record: more than lab results
+        {"scope": Scope.CATEGORY, "category": "visit_note"},
+        {"scope": Scope.CATEGORY, "category": "lab_result", "include_sensitive": "on"},
+    ],
+    ids=["whole record", "another category", "sensitive entries"],
+)
+def test_a_proxy_never_shares_more_than_they_may_see(
+    client, patient, patient_user, carer_user, physician, record, overrides
+):
+    ProxyAccessFactory(patient=patient, proxy=carer_user.patient, record_categories=["lab_result"])
+    act_for(client, carer_user, patient)
+    response = client.post("/portal/sharing/new/", {**_grant_data(physician), **overrides})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You can share only the parts of the record you can see yourself." in page
+    assert "Please correct the following" in page
+    assert not ConsentGrant.objects.filter(patient=patient).exists()
+    assert not Notification.objects.filter(
+        recipient=patient_user, kind=NotificationKind.CONSENT_RECORDED
+    ).exists()
+    ok = {"scope": Scope.CATEGORY, "category": "lab_result"}
+    assert client.post("/portal/sharing/new/", {**_grant_data(physician), **ok}).status_code == 302
+    assert ConsentGrant.objects.get(patient=patient).category == "lab_result"
