@@ -153,7 +153,9 @@ class Standing:
         if self.kind == ReaderKind.PATIENT:
             return [(entry, None) for entry in entries]
         if self.kind == ReaderKind.PROXY:
-            return [(entry, self.proxy_access) for entry in self._within_proxy_view(entries)]
+            return [
+                (entry, self.proxy_access) for entry in within_proxy_view(entries, self.proxy_view)
+            ]
         return selectors.readable_entries(
             reader.user, entries, self.grants, self.emergency, patient_id=self.patient.pk
         )
@@ -166,7 +168,7 @@ class Standing:
             entry = entries.filter(pk=entry_id).first()
             return None if entry is None else (entry, AccessBasis.SELF)
         if self.kind == ReaderKind.PROXY:
-            entry = self._within_proxy_view(entries).filter(pk=entry_id).first()
+            entry = within_proxy_view(entries, self.proxy_view).filter(pk=entry_id).first()
             return None if entry is None else (entry, self.proxy_access)
         if self.grants:
             entry = selectors.guarded_entry(
@@ -179,9 +181,6 @@ class Standing:
         guarded = {entry.pk} if getattr(entry, "guarded", False) else set()
         basis = selectors.basis_for_entry(entry, self.grants, self.emergency, guarded=guarded)
         return None if basis is None else (entry, basis)
-
-    def _within_proxy_view(self, entries):
-        return within_proxy_view(entries, self.proxy_view)
 
 
 def within_proxy_view(entries, view: ProxyView):
@@ -207,7 +206,7 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
         if own.pk == patient_id:
             return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
         # Another patient's record: only as their proxy, with an access in force that lets
-        # them read it. One query.
+        # them read it (no query when `portal_area` already loaded it, else one).
         found = _proxy_standing(reader, patient_id)
         if found is None or not found[1].allows(ProxyArea.RECORD):
             raise Http404("No such patient.")

@@ -119,9 +119,3 @@ def portal_area(area: str) -> Callable[[View], View]:
         return wrapper
 
     return decorator
-
-
-def acting_for(request: HttpRequest):
-    """The patient whose portal this request shows when it is someone else's, else None."""
-    access = getattr(request, "proxy_access", None)
-    return access.patient if access is not None else None
