@@ -186,3 +186,25 @@ def test_the_patients_fhir_export_names_the_proxys_reads(
     assert agent["who"]["display"] == "Ana Santos, as your carer"
     assert agent["who"]["identifier"]["value"] == str(carer_access.pk)
     assert [c["code"] for c in by_proxy[0]["purposeOfEvent"][0]["coding"]] == ["FAMRQT"]
+
+
+def test_the_people_a_proxy_acts_for_are_one_query(
+    patient, other_patient, carer_user, carer_access, django_assert_num_queries
+):
+    from proxies.selectors import accesses_in_force_for, proxy_standing_for
+
+    ProxyAccessFactory(patient=other_patient, proxy=carer_user.patient, ended=True)
+    third = ProxyAccessFactory(proxy=carer_user.patient, areas=[ProxyArea.EDUCATION])
+    now = timezone.now()
+    with django_assert_num_queries(1):
+        people = accesses_in_force_for(carer_user, now)
+        names = sorted(access.patient.display_name for access, _view in people)
+        views = {access.pk: view for access, view in people}
+    assert len(names) == 2 and "Maria Santos" in names and "Thomas Whitfield" not in names
+    assert views[third.pk].areas == frozenset({ProxyArea.EDUCATION})
+    with django_assert_num_queries(1):
+        access, view = proxy_standing_for(carer_user, patient.pk, now)
+    assert access == carer_access and view.allows(ProxyArea.RECORD)
+    assert proxy_standing_for(carer_user, other_patient.pk, now) is None
+    # Someone who is only a patient acts for nobody.
+    assert accesses_in_force_for(patient.user, now) == []
