@@ -2,6 +2,9 @@
 
 Written in the same transaction as the access event (the notification row is the outbox). Rules:
 - reads by the patient themself never notify;
+- reads by a proxy (a carer, a parent) notify like a physician's, naming the proxy and how they
+  are related ("Ana Santos, as your carer, looked at ..."), unless the access says not to (an
+  adult patient's choice);
 - reads by one person within 30 minutes become one notification ("Dr A. Rivera viewed 4 items
   in your record ..."), emailed once;
 - the patient chooses an email each time or a daily digest; reads under emergency access are
@@ -24,7 +27,7 @@ from clinic.i18n import language_for_patient
 from notifications import services as outbox
 from notifications.models import Delivery, Notification, NotificationKind
 
-from .models import AccessBasis, AccessEvent
+from .models import AccessBasis, AccessEvent, actor_label
 
 COALESCE_WINDOW = dt.timedelta(minutes=30)
 
@@ -39,7 +42,13 @@ def next_digest_time(now: dt.datetime) -> dt.datetime:
 
 
 def access_message(
-    *, actor_name: str, count: int, first: dt.datetime, last: dt.datetime, emergency: bool
+    *,
+    actor_name: str,
+    count: int,
+    first: dt.datetime,
+    last: dt.datetime,
+    emergency: bool,
+    relationship: str = "",
 ) -> str:
     """Who looked, how much and when, in the clinic's time: "Dr A. Rivera looked at 3 parts of
     your record on 3 Dec between 03:15 and 03:40." Never what was looked at."""
@@ -72,7 +81,9 @@ def access_message(
         sentence = gettext("%(who)s looked at %(what)s under emergency access %(when)s.")
     else:
         sentence = gettext("%(who)s looked at %(what)s %(when)s.")
-    return sentence % {"who": actor_name, "what": what, "when": when}
+    # "Ana Santos, as your carer, looked at ...": the relationship is set off by commas.
+    who = actor_label(actor_name, relationship) + ("," if relationship else "")
+    return sentence % {"who": who, "what": what, "when": when}
 
 
 def log_fingerprint(event: AccessEvent) -> str:
@@ -134,6 +145,8 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
     one); the notification's id, or None when nobody is told."""
     if event.basis == AccessBasis.SELF:
         return None
+    if event.basis == AccessBasis.PROXY and not event.proxy_access.notify_patient:
+        return None
     patient = event.patient
     if not patient.user_id:
         return None
@@ -150,6 +163,7 @@ def _notify_patient(event: AccessEvent, patient) -> int:
         # Say "under emergency access" if any read this notification stands for was one.
         message = access_message(
             actor_name=event.actor_name,
+            relationship=event.actor_relationship,
             count=count,
             first=first_event_at,
             last=event.occurred_at,
@@ -165,6 +179,7 @@ def _notify_patient(event: AccessEvent, patient) -> int:
         kind=NotificationKind.RECORD_ACCESS,
         message=access_message(
             actor_name=event.actor_name,
+            relationship=event.actor_relationship,
             count=1,
             first=event.occurred_at,
             last=event.occurred_at,

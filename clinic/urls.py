@@ -26,6 +26,7 @@ staff_patterns = [
 ]
 
 portal_patterns = [
+    path("", include("proxies.portal_urls")),
     path("", include("patients.portal_urls")),
     path("", include("records.portal_urls")),
     path("", include("consent.portal_urls")),

@@ -18,8 +18,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accesslog.models import actor_label
 from clinic.i18n import full_date
 from patients.models import CATEGORY_PLURALS, OnboardingVisit, Patient, RecordCategory, RecordEntry
+from proxies.models import ProxyAccess
 
 
 class Scope(models.TextChoices):
@@ -136,6 +138,14 @@ class ConsentGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoke_reason = models.CharField(max_length=500, blank=True)
+    # Given or stopped by someone acting for the patient (`recorded_by`/`revoked_by` is them):
+    # under which proxy access, so the patient is told who did it and as what.
+    recorded_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ConsentGrantQuerySet.as_manager()
 
@@ -230,6 +240,19 @@ class ConsentGrant(models.Model):
         """How a grant recorded on the patient's behalf is read back to them: who recorded it,
         when and where. No health data: this goes into emails."""
         names = {"recorder": self.recorded_by.display_name, "grantee": self.grantee_name}
+        if self.recorded_under_id is not None:
+            names["proxy"] = actor_label(
+                self.recorded_by.display_name, self.recorded_under.get_relationship_display()
+            )
+            names["when"] = full_date(self.created_at)
+            if self.given_via == GivenVia.ACCESS_REQUEST:
+                return (
+                    gettext(
+                        "On %(when)s %(proxy)s, approved %(grantee)s's request to see your record."
+                    )
+                    % names
+                )
+            return gettext("On %(when)s %(proxy)s, shared your record with %(grantee)s.") % names
         if self.given_via == GivenVia.IN_PERSON:
             when = full_date(self.visit.starts_at if self.visit_id else self.created_at)
             return gettext(
@@ -320,6 +343,10 @@ class AccessRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
+    # Answered by someone acting for the patient, under this proxy access.
+    decided_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
