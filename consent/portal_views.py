@@ -14,6 +14,7 @@ from clinic.decorators import patient_required
 from clinic.forms import add_service_error, service_error_text
 from patients.models import ChecklistItem
 from patients.services import note_portal_step
+from proxies.selectors import people_acting_for
 
 from . import services
 from .access import (
@@ -63,6 +64,12 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "emergencies": emergencies,
             "open_emergency_ids": {a.pk for a in emergencies if a.is_open(now)},
             "now": now,
+            # People who act for the patient: only the patient themselves may invite or end
+            # (someone acting for them sees the list, never the buttons: no delegation).
+            "proxies": {
+                **people_acting_for(patient, now),
+                "manageable": getattr(request.user, "patient", None) == patient,
+            },
         },
     )
 

@@ -40,6 +40,12 @@ class NotificationKind(models.TextChoices):
     ONBOARDING_INVITATION = "onboarding_invitation", "Invitation to the first visit"
     ONBOARDING_RESCHEDULED = "onboarding_rescheduled", "First visit moved"
     ONBOARDING_CANCELLED = "onboarding_cancelled", "First visit cancelled"
+    PROXY_FOR_YOU_STARTED = "proxy_for_you_started", "Someone can now act for you"
+    PROXY_FOR_YOU_ENDED = "proxy_for_you_ended", "Someone no longer acts for you"
+    PROXY_ACTING_STARTED = "proxy_acting_started", "You can now act for someone"
+    PROXY_ACTING_ENDED = "proxy_acting_ended", "You no longer act for someone"
+    PROXY_AGE_NOTICE = "proxy_age_notice", "A change to a parent's access ahead"
+    PROXY_REVIEW_DUE = "proxy_review_due", "A power of attorney is due for review"
 
 
 class Delivery(models.TextChoices):

@@ -179,6 +179,11 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "two_step_resets": list(
                 patient.two_step_resets.select_related("reset_by__staff_profile")[:10]
             ),
+            "sections": [
+                section
+                for sections_for in collect("navigation", "staff_patient_sections")
+                for section in sections_for(patient)
+            ],
         },
     )
 
