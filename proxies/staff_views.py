@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -48,7 +48,7 @@ def _chosen_proxy(request: HttpRequest, raw) -> Patient | None:
     """The proxy chosen from the results (?proxy=id), through the front desk's access helper."""
     try:
         return get_patient_for(request.user, int(raw)) if raw else None
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, Http404):
         return None
 
 
