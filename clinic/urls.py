@@ -29,7 +29,7 @@ portal_patterns = [
     path("", include("patients.portal_urls")),
     path("", include("records.portal_urls")),
     path("", include("consent.portal_urls")),
-    path("", include("proxies.portal_urls")),
+    path("", include("proxies.manage_urls")),
     path("", include("accesslog.portal_urls")),
     path("", include("notifications.portal_urls")),
     path("", include("exports.portal_urls")),

@@ -14,7 +14,7 @@ from clinic.decorators import patient_required
 from clinic.forms import add_service_error, service_error_text
 from patients.models import ChecklistItem
 from patients.services import note_portal_step
-from proxies.selectors import people_acting_for
+from proxies.overview import people_acting_for
 
 from . import services
 from .access import (

@@ -8,7 +8,7 @@ from clinic.decorators import ONBOARDING_ROLES
 from patients.models import Patient
 
 from .models import ProxyAccess, ProxyStatus
-from .selectors import pending_invitations, people_acting_for
+from .overview import pending_invitations, people_acting_for
 
 
 def staff_steps(user) -> list[dict]:

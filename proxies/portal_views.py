@@ -20,7 +20,7 @@ from . import services
 from .access import get_proxy_access_for_patient, get_proxy_access_for_proxy
 from .forms import InviteForm
 from .models import ProxyStatus
-from .selectors import describe, people_helped_by
+from .overview import describe, people_helped_by
 
 
 def _sharing_page() -> HttpResponse:

@@ -22,7 +22,7 @@ from . import services
 from .access import get_proxy_access_for_staff
 from .forms import ConfirmInvitationForm, LinkProxyForm, ReasonForm, ReviewForm
 from .models import ProxyAuthority, ProxyStatus
-from .selectors import describe, pending_invitations
+from .overview import describe, pending_invitations
 
 MAX_RESULTS = 20
 

@@ -1,5 +1,5 @@
-"""Proxy pages of the portal, in the flat `portal` namespace: the patient's under
-/portal/sharing/people/, the proxy's under /portal/helping/."""
+"""The portal pages that set up and end proxy access, in the flat `portal` namespace: the
+patient's under /portal/sharing/people/, the proxy's under /portal/helping/."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Reads about proxy access, in the words the pages show."""
+"""Reads about proxy access for the pages that set it up and end it, in the words they show."""
 
 from __future__ import annotations
 
