@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from clinic.db import _privileges_by_table
 from notifications import delivery
 from notifications.models import Notification, NotificationKind
 from patients.models import IdentityDocument
@@ -33,6 +35,7 @@ from tests.proxies.manage_support import (
     link_parent,
     years_ago,
 )
+from tests.support.database import assumed_role
 
 carer_user, carer, child = manage_support.carer_user, manage_support.carer, manage_support.child
 
@@ -531,3 +534,34 @@ def test_a_started_email_is_dropped_when_the_access_ended_before_it_went(
     started = Notification.objects.get(kind=NotificationKind.PROXY_FOR_YOU_STARTED)
     delivery.deliver(started.pk)
     assert not [m for m in mail.outbox if "can now act" in m.subject]
+
+
+# --- the record of changes is append-only ---------------------------------------------------------
+
+
+def test_the_record_of_changes_is_append_only_for_the_application():
+    assert _privileges_by_table()["proxies_proxychange"] == ("SELECT", "INSERT")
+    assert _privileges_by_table()["proxies_proxyaccess"] == ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def test_changes_and_accesses_are_never_deleted(patient, carer, front_desk):
+    access = link_carer(patient, carer, front_desk)
+    with pytest.raises(PermissionError):
+        access.changes.first().delete()
+    with pytest.raises(PermissionError):
+        access.delete()
+
+
+@pytest.mark.postgres
+def test_postgresql_refuses_to_rewrite_the_record_of_changes(patient, carer, front_desk):
+    if connection.vendor != "postgresql" or assumed_role() is None:
+        pytest.skip("PostgreSQL, running as the application's role")
+    link_carer(patient, carer, front_desk)
+    for sql in ("UPDATE proxies_proxychange SET note = 'x'", "DELETE FROM proxies_proxychange"):
+        with (
+            pytest.raises(DatabaseError, match="permission denied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
+    assert ProxyChange.objects.count() == 1
