@@ -418,7 +418,9 @@ def end_proxy_access(*, access: ProxyAccess, ended_by: User, reason: str = "") -
     """End an access (or withdraw an invitation) now, by the patient, by the proxy stopping, or by
     the front desk. Takes effect on the next request. Whoever did not end it is told."""
     access = (
-        ProxyAccess.objects.select_for_update().select_related("patient", "proxy").get(pk=access.pk)
+        ProxyAccess.objects.select_for_update(of=("self",))
+        .select_related("patient", "proxy")
+        .get(pk=access.pk)
     )
     who = who_may_end(access, ended_by)
     if not who:
