@@ -7,7 +7,6 @@ from django.urls import reverse
 from clinic.decorators import ONBOARDING_ROLES
 from patients.models import Patient
 
-from .models import ProxyAccess, ProxyStatus
 from .overview import pending_invitations, people_acting_for
 
 
@@ -33,18 +32,5 @@ def staff_patient_sections(patient: Patient) -> list[dict]:
             "template": "proxies/staff_patient_section.html",
             "patient": patient,
             **people_acting_for(patient),
-        }
-    ]
-
-
-def portal_sections(patient: Patient) -> list[dict]:
-    """A link to "People you help" for someone who acts for others."""
-    if not ProxyAccess.objects.filter(proxy=patient, status=ProxyStatus.ACTIVE).exists():
-        return []
-    return [
-        {
-            "title": "People you help",
-            "text": "You can act for other people in this portal.",
-            "links": [{"label": "See the people you help", "url": reverse("portal:helping")}],
         }
     ]
