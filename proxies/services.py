@@ -23,8 +23,9 @@ from django.utils import timezone
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.forms import start_of_day
 from clinic.models import Role, User
-from notifications.models import NotificationKind
-from notifications.services import notify, queue_email
+from notifications.models import Notification, NotificationKind
+from notifications.services import notify as notify_outbox
+from notifications.services import queue_email
 from patients.models import IdentityDocument, Patient, RecordCategory
 
 from .models import (
@@ -63,6 +64,17 @@ def _day(day: dt.date) -> str:
 
 def _until(access: ProxyAccess) -> str:
     return _day(access.last_day)
+
+
+MESSAGE_LIMIT = Notification._meta.get_field("message").max_length
+
+
+def notify(*, message: str, **fields) -> None:
+    """Write to the outbox; long names can make a message longer than the outbox keeps, so it is
+    shortened (the portal page it links to says it all)."""
+    if len(message) > MESSAGE_LIMIT:
+        message = message[: MESSAGE_LIMIT - 1] + "…"
+    notify_outbox(message=message, **fields)
 
 
 def is_front_desk(user: User) -> bool:

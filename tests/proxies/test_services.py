@@ -565,3 +565,34 @@ def test_postgresql_refuses_to_rewrite_the_record_of_changes(patient, carer, fro
         ):
             cursor.execute(sql)
     assert ProxyChange.objects.count() == 1
+
+
+def test_long_names_still_make_a_notice_that_fits(front_desk, site):
+    long_name = "Maria " + "Santos-" * 20 + "Oliveira"
+    patient = PatientUserFactory(
+        patient__site=site,
+        patient__legal_name=long_name[:150],
+        patient__date_of_birth=years_ago(40),
+    ).patient
+    proxy = PatientUserFactory(
+        patient__site=site,
+        patient__legal_name=long_name[:150],
+        patient__date_of_birth=years_ago(40),
+    ).patient
+    link_carer(patient, proxy, front_desk)
+    for note in Notification.objects.all():
+        assert len(note.message) <= 300
+
+
+def test_email_subjects_keep_apostrophes(front_desk, site, django_capture_on_commit_callbacks):
+    tom = PatientFactory(site=site, email="tom@example.org", date_of_birth=years_ago(69))
+    daughter = PatientFactory(
+        site=site,
+        legal_name="Siobhan O'Brien",
+        email="sob@example.org",
+        date_of_birth=years_ago(35),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        link_carer(tom, daughter, front_desk)
+    [email] = [m for m in mail.outbox if m.to == ["tom@example.org"]]
+    assert "Siobhan O'Brien can now act for you" in email.subject
