@@ -7,7 +7,7 @@ from django.urls import reverse
 from clinic.decorators import ONBOARDING_ROLES
 from patients.models import Patient
 
-from .overview import pending_invitations, people_acting_for
+from .overview import pending_invitations, people_acting_for, people_helped_by
 
 
 def staff_steps(user) -> list[dict]:
@@ -32,5 +32,8 @@ def staff_patient_sections(patient: Patient) -> list[dict]:
             "template": "proxies/staff_patient_section.html",
             "patient": patient,
             **people_acting_for(patient),
+            "helps": [
+                row for row in people_helped_by(patient) if row.state in ("active", "not_in_force")
+            ],
         }
     ]

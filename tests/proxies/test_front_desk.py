@@ -312,3 +312,9 @@ def test_a_carer_access_has_no_review_page(desk, patient, carer, front_desk):
     access = link_carer(patient, carer, front_desk)
     response = desk.get(reverse("staff:proxy_review", args=[access.pk]), follow=True)
     assert "Only a power of attorney in place is reviewed" in response.content.decode()
+
+
+def test_the_proxys_own_page_says_whom_they_act_for(desk, patient, carer, front_desk):
+    link_carer(patient, carer, front_desk)
+    page = desk.get(reverse("staff:onboarding_patient", args=[carer.pk])).content.decode()
+    assert "Acts for" in page and "Maria Santos</a>, as their carer" in page
