@@ -9,13 +9,16 @@ from clinic.models import Role, User
 from .models import AccessEvent
 
 
-def get_access_event_for(user: User, event_id: int) -> AccessEvent:
-    """An event of the signed-in patient's own log."""
+def get_access_event_for(user: User, event_id: int, *, patient=None) -> AccessEvent:
+    """An event of the portal patient's log: `patient`, the one the page shows (the signed-in
+    patient's own, or someone they act for, as `proxies.acting.portal_area` decided), by
+    default the signed-in patient's own."""
     event = None
     if user.role == Role.PATIENT:
+        patient_id = patient.pk if patient is not None else user.patient.pk
         event = (
             AccessEvent.objects.select_related("actor")
-            .filter(patient_id=user.patient.pk, pk=event_id)
+            .filter(patient_id=patient_id, pk=event_id)
             .first()
         )
     if event is None:

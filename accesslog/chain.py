@@ -46,6 +46,8 @@ CANONICAL_FIELDS: dict[int, tuple[str, ...]] = {
         "prev_hash",
     ),
 }
+# Version 2 adds who acted for the patient: the proxy access and how the log names the proxy.
+CANONICAL_FIELDS[2] = (*CANONICAL_FIELDS[1], "proxy_access_id", "actor_relationship")
 
 
 class UnknownHashVersion(ValueError):
@@ -112,6 +114,8 @@ def append_event(
     category: str = "",
     grant=None,
     emergency=None,
+    proxy_access=None,
+    actor_relationship: str = "",
     occurred_at: dt.datetime | None = None,
 ) -> AccessEvent:
     """Append one event to the patient's chain. Under the head's lock: read the head, insert the
@@ -137,6 +141,8 @@ def append_event(
             basis=basis,
             grant=grant,
             emergency=emergency,
+            proxy_access=proxy_access,
+            actor_relationship=actor_relationship[:20],
             hash_version=CURRENT_HASH_VERSION,
             prev_hash=prev_hash,
         )

@@ -15,8 +15,13 @@ from patients.models import Patient, RecordCategory, RecordEntry
 
 # The hash versions an event may carry (see `accesslog.chain.CANONICAL_FIELDS`). New events are
 # written with the newest; older events keep verifying under the version they were written with.
-HASH_VERSIONS = (1,)
+HASH_VERSIONS = (1, 2)
 CURRENT_HASH_VERSION = HASH_VERSIONS[-1]
+
+
+def actor_label(name: str, relationship: str) -> str:
+    """ "Ana Santos, as your carer" for someone acting for the patient; else the name alone."""
+    return f"{name}, as your {relationship}" if relationship else name
 
 
 class AccessAction(models.TextChoices):
@@ -37,6 +42,7 @@ class AccessBasis(models.TextChoices):
     SELF = "self", "Your own access"
     GRANT = "grant", "Your consent"
     EMERGENCY = "emergency", "Emergency access"
+    PROXY = "proxy", "Acting for you"
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -104,6 +110,17 @@ class AccessEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="access_events",
     )
+    # Version 2: a proxy (carer, parent, attorney) reading for the patient, and how the log names
+    # them ("Ana Santos, as your carer").
+    proxy_access = models.ForeignKey(
+        "proxies.ProxyAccess",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_index=False,  # never deleted, never looked up by; an index would cost every append
+    )
+    actor_relationship = models.CharField(max_length=20, blank=True)
     hash_version = models.PositiveSmallIntegerField(
         default=1, help_text="Which fields the hash covers (accesslog.chain.CANONICAL_FIELDS)."
     )
@@ -132,6 +149,11 @@ class AccessEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+    @property
+    def actor_label(self) -> str:
+        """How the log names who looked: "Ana Santos, as your carer" for a proxy."""
+        return actor_label(self.actor_name, self.actor_relationship)
 
 
 class AccessChainHead(models.Model):

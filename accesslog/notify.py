@@ -2,6 +2,9 @@
 
 Written in the same transaction as the access event (the notification row is the outbox). Rules:
 - reads by the patient themself never notify;
+- reads by a proxy (a carer, a parent) notify like a physician's, naming the proxy and how they
+  are related ("Ana Santos, as your carer, looked at ..."), unless the access says not to (an
+  adult patient's choice);
 - reads by one person within 30 minutes become one notification ("Dr A. Rivera viewed 4 items
   in your record ..."), emailed once;
 - the patient chooses an email each time or a daily digest; reads under emergency access are
@@ -36,7 +39,13 @@ def next_digest_time(now: dt.datetime) -> dt.datetime:
 
 
 def access_message(
-    *, actor_name: str, count: int, first: dt.datetime, last: dt.datetime, emergency: bool
+    *,
+    actor_name: str,
+    count: int,
+    first: dt.datetime,
+    last: dt.datetime,
+    emergency: bool,
+    relationship: str = "",
 ) -> str:
     """Who looked, how much and when, in the clinic's time: "Dr A. Rivera looked at 3 parts of
     your record on 3 Dec between 03:15 and 03:40." Never what was looked at."""
@@ -49,7 +58,8 @@ def access_message(
         when = f"on {first_local:%-d %b} at {first_local:%H:%M}"
     else:
         when = f"on {first_local:%-d %b} between {first_local:%H:%M} and {last_local:%H:%M}"
-    return f"{actor_name} looked at {what}{how} {when}."
+    who = f"{actor_name}, as your {relationship}," if relationship else actor_name
+    return f"{who} looked at {what}{how} {when}."
 
 
 def log_fingerprint(event: AccessEvent) -> str:
@@ -108,6 +118,8 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
     one); the notification's id, or None when nobody is told."""
     if event.basis == AccessBasis.SELF:
         return None
+    if event.basis == AccessBasis.PROXY and not event.proxy_access.notify_patient:
+        return None
     patient = event.patient
     if not patient.user_id:
         return None
@@ -118,6 +130,7 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
         # Say "under emergency access" if any read this notification stands for was one.
         message = access_message(
             actor_name=event.actor_name,
+            relationship=event.actor_relationship,
             count=count,
             first=first_event_at,
             last=event.occurred_at,
@@ -133,6 +146,7 @@ def notify_patient_of_access(event: AccessEvent) -> int | None:
         kind=NotificationKind.RECORD_ACCESS,
         message=access_message(
             actor_name=event.actor_name,
+            relationship=event.actor_relationship,
             count=1,
             first=event.occurred_at,
             last=event.occurred_at,

@@ -14,11 +14,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from clinic.decorators import patient_required
 from clinic.extensions import collect
 from clinic.forms import DateField, start_of_day
 from patients.models import ChecklistItem, RecordCategory
 from patients.services import note_portal_step
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from .models import (
     AccessAction,
@@ -27,6 +28,7 @@ from .models import (
     AccessEvent,
     AccessReader,
     AccessTarget,
+    actor_label,
 )
 from .verified import log_status
 
@@ -132,7 +134,7 @@ def _page(request: HttpRequest, events) -> dict:
     }
 
 
-@patient_required
+@portal_area(ProxyArea.ACCESS_LOG)
 def access_log(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.ACCESS_LOG)
     patient = request.patient
@@ -144,14 +146,21 @@ def access_log(request: HttpRequest) -> HttpResponse:
         .values_list("actor_id", "actor_name")
     )
     form = AccessLogFilterForm(request.GET or None, people=people)
+    # "Your own looks" are the patient's, also when a proxy reads this page for them.
     events, filtered, own_hidden = _filtered(
-        form, AccessEvent.objects.for_patient(patient), request.user.pk
+        form, AccessEvent.objects.for_patient(patient), patient.user_id
     )
     if request.GET.get("format") == "csv":
-        return _csv(events)
+        return _csv(events, request.proxy_view)
     head = AccessChainHead.objects.filter(patient=patient).values_list("sequence", "hash").first()
     page = _page(request, events)
     _mark_events(patient, page["events"])
+    for event in page["events"]:
+        event.not_shared = not covers(
+            request.proxy_view,
+            event.category,
+            bool(event.entry_id and event.entry.sensitive),
+        )
     return render(
         request,
         "accesslog/portal_access_log.html",
@@ -162,6 +171,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "total": head[0] if head else 0,
             "integrity": log_status(patient.pk, head),
             "csv_query": _query(request, format="csv"),
+            "proof_allowed": sees_whole_record(request.proxy_view),
             **page,
         },
     )
@@ -171,6 +181,7 @@ _CSV_FIELDS = (
     "sequence",
     "occurred_at",
     "actor_name",
+    "actor_relationship",
     "actor_role",
     "action",
     "target",
@@ -185,22 +196,58 @@ _CATEGORIES = dict(RecordCategory.choices)
 _BASES = dict(AccessBasis.choices)
 
 
-def _csv_lines(events):
+NOT_SHARED = "not shared with you"
+
+
+def covers(view, category: str, sensitive: bool) -> bool:
+    """Whether a proxy's view (`proxies.rules.ProxyView`; None: the patient themself) covers
+    what an event names: someone acting for the patient sees who looked and when, but not which
+    entry or category their own access does not cover (a category not shared, a sensitive
+    entry not named)."""
+    if view is None:
+        return True
+    if sensitive and not view.include_sensitive:
+        return False
+    return not category or view.categories is None or category in view.categories
+
+
+def sees_whole_record(view) -> bool:
+    """Whether a proxy's view (None: the patient themself) covers every entry."""
+    return view is None or (view.categories is None and view.include_sensitive)
+
+
+def _csv_lines(events, view=None):
     """The CSV, one chunk per batch of events: plain tuples, no model instances."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    events = events.order_by("-sequence").values_list(*_CSV_FIELDS)
+    fields = (*_CSV_FIELDS, "entry__sensitive") if view is not None else _CSV_FIELDS
+    events = events.order_by("-sequence").values_list(*fields)
     before = None
     while True:
         batch = events if before is None else events.filter(sequence__lt=before)
         rows = list(batch[:CSV_BATCH])
-        for sequence, at, name, role, action, target, category, purpose, basis, digest in rows:
+        for row in rows:
+            (
+                sequence,
+                at,
+                name,
+                relationship,
+                role,
+                action,
+                target,
+                category,
+                purpose,
+                basis,
+                digest,
+            ) = row[: len(_CSV_FIELDS)]
+            if not covers(view, category, bool(row[len(_CSV_FIELDS) :] and row[-1])):
+                category = NOT_SHARED
             writer.writerow(
                 [
                     sequence,
                     timezone.localtime(at).isoformat(timespec="seconds"),
-                    _csv_safe(name),
+                    _csv_safe(actor_label(name, relationship)),
                     role,
                     _ACTIONS.get(action, action),
                     _TARGETS.get(target, target),
@@ -227,10 +274,12 @@ def _mark_events(patient, events: list[AccessEvent]) -> None:
         event.mark = marks.get(event.pk)
 
 
-def _csv(events) -> StreamingHttpResponse:
+def _csv(events, view=None) -> StreamingHttpResponse:
     """Streamed a thousand events at a time (keyset by sequence): memory stays flat however long
     the log is."""
-    response = StreamingHttpResponse(_csv_lines(events), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        _csv_lines(events, view), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     return response
 

@@ -53,13 +53,14 @@ def badge_counts(user) -> dict[str, tuple[int, str]]:
     }
 
 
-def navigation_items(request: HttpRequest) -> list[dict]:
+def navigation_items(request: HttpRequest, badges: dict | None = None) -> list[dict]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
     entries = list(NAV_ITEMS)
     for app_items in collect("navigation", "NAV_ITEMS"):
         entries.extend(app_items)
-    badges = badge_counts(user) if role is not None else {}
+    if badges is None:
+        badges = badge_counts(user) if role is not None else {}
     items = []
     for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
         if role not in roles and not (role is None and "anonymous" in roles):
@@ -84,8 +85,14 @@ def navigation_items(request: HttpRequest) -> list[dict]:
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    badges = badge_counts(user) if signed_in and user.role is not None else {}
+    extra: dict = {}
+    for page_context in collect("navigation", "page_context"):
+        extra.update(page_context(request, badges))
     return {
-        "nav_items": navigation_items(request),
+        **extra,
+        "nav_items": navigation_items(request, badges),
         "user_role": user.role if user is not None and user.is_authenticated else None,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,

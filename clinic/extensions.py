@@ -19,6 +19,8 @@ Each app may have a `navigation.py` module defining any of:
   onboarding visit's page;
 - `access_event_marks(patient, event_ids) -> dict[event_id, dict]`: a mark (`label`, `url`) shown
   on rows of the patient's access log instead of "I don't recognise this", e.g. "Concern open";
+- `page_context(request, badges) -> dict`: variables every page's template gets (e.g. whose
+  record the page shows), from the request and the badge counts, without a query of its own;
 - `handout_items() -> list[dict]`: what the activation handout also hands over in person
   (`title`, `text`, `value`, optional `qr_svg`: an SVG drawing of `value` made by our own code);
 

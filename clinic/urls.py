@@ -26,7 +26,7 @@ staff_patterns = [
 ]
 
 portal_patterns = [
-    path("", include("patients.portal_urls")),
+    path("", include("proxies.portal_urls")),
     path("", include("records.portal_urls")),
     path("", include("consent.portal_urls")),
     path("", include("proxies.manage_urls")),

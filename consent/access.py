@@ -8,8 +8,9 @@ one `AccessEvent` in the request's transaction; the decorator refuses to let a s
 leave without that event. A test walks the URL conf to make sure every view that shows record
 content is built this way.
 
-The kinds of reader are the cases of `standing_of`: the patient themself, or a physician with a
-grant in force or an open emergency access. A new kind of reader is one new case there.
+The kinds of reader are the cases of `standing_of`: the patient themself, a physician with a
+grant in force or an open emergency access, or a proxy (a carer, a parent, an attorney) with a
+proxy access in force that lets them read the record. A new kind of reader is one new case there.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from accesslog.models import AccessAction, AccessBasis, AccessEvent, AccessTarge
 from accesslog.notify import notify_patient_of_access
 from clinic.models import Role, User
 from patients.models import Patient, RecordEntry
+from proxies.models import ProxyAccess, ProxyArea
+from proxies.rules import ProxyView, view_of
+from proxies.selectors import proxy_standing_for
 
 from . import selectors
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, OutreachTask, Scope
@@ -49,10 +53,17 @@ class Reader:
     user: User
     now: dt.datetime
     events: list[AccessEvent] = field(default_factory=list)
+    # The proxy access `proxies.acting.portal_area` loaded for this request, if the reader acts
+    # for someone: `standing_of` decides on it again at `now`, without loading it twice.
+    proxy_access: ProxyAccess | None = None
 
     @classmethod
     def for_request(cls, request: HttpRequest) -> Reader:
-        return cls(user=request.user, now=timezone.now())
+        return cls(
+            user=request.user,
+            now=timezone.now(),
+            proxy_access=getattr(request, "proxy_access", None),
+        )
 
 
 def record_content_view(view: View) -> View:
@@ -82,6 +93,7 @@ def record_content_view(view: View) -> View:
 class ReaderKind(TextChoices):
     PATIENT = "patient", "The patient themself"
     CLINICIAN = "clinician", "A physician with consent or emergency access"
+    PROXY = "proxy", "A carer, parent or attorney acting for the patient"
 
 
 @dataclass
@@ -93,6 +105,9 @@ class Standing:
     grants: list[ConsentGrant]
     emergency: EmergencyAccess | None
     now: dt.datetime
+    # A proxy's access and what it allows now (`proxies.rules.view_of`: the one decision).
+    proxy_access: ProxyAccess | None = None
+    proxy_view: ProxyView | None = None
 
     @property
     def main_basis(self) -> ConsentGrant | EmergencyAccess | None:
@@ -114,6 +129,14 @@ class Standing:
         """The basis fields of an access event for a read on this standing."""
         if self.kind == ReaderKind.PATIENT:
             return {"basis": AccessBasis.SELF, "purpose": "your own access"}
+        if self.kind == ReaderKind.PROXY:
+            relationship = self.proxy_access.get_relationship_display()
+            return {
+                "basis": AccessBasis.PROXY,
+                "proxy_access": self.proxy_access,
+                "actor_relationship": relationship,
+                "purpose": f"as your {relationship}",
+            }
         basis = basis if basis is not None else self.main_basis
         if isinstance(basis, ConsentGrant):
             return {"basis": AccessBasis.GRANT, "grant": basis, "purpose": basis.purpose_text}
@@ -129,6 +152,10 @@ class Standing:
         """(entry, basis) for each of this patient's `entries` the reader may read now."""
         if self.kind == ReaderKind.PATIENT:
             return [(entry, None) for entry in entries]
+        if self.kind == ReaderKind.PROXY:
+            return [
+                (entry, self.proxy_access) for entry in within_proxy_view(entries, self.proxy_view)
+            ]
         return selectors.readable_entries(
             reader.user, entries, self.grants, self.emergency, patient_id=self.patient.pk
         )
@@ -140,6 +167,9 @@ class Standing:
         if self.kind == ReaderKind.PATIENT:
             entry = entries.filter(pk=entry_id).first()
             return None if entry is None else (entry, AccessBasis.SELF)
+        if self.kind == ReaderKind.PROXY:
+            entry = within_proxy_view(entries, self.proxy_view).filter(pk=entry_id).first()
+            return None if entry is None else (entry, self.proxy_access)
         if self.grants:
             entry = selectors.guarded_entry(
                 reader.user, entries, patient_id=self.patient.pk, entry_id=entry_id
@@ -153,6 +183,17 @@ class Standing:
         return None if basis is None else (entry, basis)
 
 
+def within_proxy_view(entries, view: ProxyView):
+    """The entries a proxy's view lets them read: its categories (None: all), and sensitive
+    ones only when the patient named them (never for a parent of a 12-16 year old: the view
+    already says so). Filtered in SQL."""
+    if view.categories is not None:
+        entries = entries.filter(category__in=sorted(view.categories))
+    if not view.include_sensitive:
+        entries = entries.filter(sensitive=False)
+    return entries
+
+
 def standing_of(reader: Reader, patient_id: int) -> Standing:
     """What `reader` may read of this patient now, or 404. One case per kind of reader.
 
@@ -162,9 +203,23 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
     user = reader.user
     if user.role == Role.PATIENT:
         own = user.patient
-        if own.pk != patient_id:
+        if own.pk == patient_id:
+            return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
+        # Another patient's record: only as their proxy, with an access in force that lets
+        # them read it (no query when `portal_area` already loaded it, else one).
+        found = _proxy_standing(reader, patient_id)
+        if found is None or not found[1].allows(ProxyArea.RECORD):
             raise Http404("No such patient.")
-        return Standing(own, ReaderKind.PATIENT, [], None, reader.now)
+        access, view = found
+        return Standing(
+            access.patient,
+            ReaderKind.PROXY,
+            [],
+            None,
+            reader.now,
+            proxy_access=access,
+            proxy_view=view,
+        )
     if user.role == Role.PHYSICIAN:
         grants = selectors.grants_in_force_for(user, patient_id, now=reader.now)
         if grants:
@@ -182,6 +237,16 @@ def standing_of(reader: Reader, patient_id: int) -> Standing:
             return Standing(emergency.patient, ReaderKind.CLINICIAN, [], emergency, reader.now)
     # Front desk, privacy officers and admins never read clinical content.
     raise Http404("No such patient.")
+
+
+def _proxy_standing(reader: Reader, patient_id: int) -> tuple[ProxyAccess, ProxyView] | None:
+    """The reader's proxy access to this patient and what it allows at the reader's instant:
+    the one already loaded for the request when it is this patient's, else one query."""
+    access = reader.proxy_access
+    if access is not None and access.patient_id == patient_id:
+        view = view_of(access, reader.now)
+        return (access, view) if view.in_force else None
+    return proxy_standing_for(reader.user, patient_id, reader.now)
 
 
 def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEvent:
@@ -245,7 +310,7 @@ def read_entry(
 def read_export(reader: Reader, patient_id: int, *, action: str = AccessAction.EXPORT) -> Standing:
     """The whole record, to take away (the FHIR download, or the printable summary with
     `action=VIEW`): only the patient themself, never anyone reading on a grant or an emergency
-    access. Logged as one read of the full record export."""
+    access, nor a proxy. Logged as one read of the full record export."""
     standing = standing_of(reader, patient_id)
     if standing.kind != ReaderKind.PATIENT:
         raise Http404("No such export.")
@@ -256,15 +321,20 @@ def read_export(reader: Reader, patient_id: int, *, action: str = AccessAction.E
 # --- consent's own objects, named by id in URLs: load and authorise, 404 for outsiders ---------
 
 
-def _own_patient_id(user: User) -> int | None:
-    return user.patient.pk if user.role == Role.PATIENT else None
+def _portal_patient_id(user: User, patient: Patient | None) -> int | None:
+    """Whose portal the objects come from: `patient`, the one the page shows (the signed-in
+    patient's own, or someone they act for, as `proxies.acting.portal_area` decided), else the
+    signed-in patient's own."""
+    if user.role != Role.PATIENT:
+        return None
+    return patient.pk if patient is not None else user.patient.pk
 
 
-def get_grant_for(user: User, grant_id: int) -> ConsentGrant:
-    """One of the signed-in patient's own grants."""
+def get_grant_for(user: User, grant_id: int, *, patient: Patient | None = None) -> ConsentGrant:
+    """One of the grants of the portal's patient (see `_portal_patient_id`)."""
     grant = (
         ConsentGrant.objects.with_people()
-        .filter(patient_id=_own_patient_id(user), pk=grant_id)
+        .filter(patient_id=_portal_patient_id(user, patient), pk=grant_id)
         .first()
     )
     if grant is None:
@@ -272,11 +342,13 @@ def get_grant_for(user: User, grant_id: int) -> ConsentGrant:
     return grant
 
 
-def get_access_request_for(user: User, request_id: int) -> AccessRequest:
-    """A request to see the signed-in patient's record, for them to answer."""
+def get_access_request_for(
+    user: User, request_id: int, *, patient: Patient | None = None
+) -> AccessRequest:
+    """A request to see the portal's patient's record, for them (or their proxy) to answer."""
     access_request = (
-        AccessRequest.objects.select_related("physician__staff_profile")
-        .filter(patient_id=_own_patient_id(user), pk=request_id)
+        AccessRequest.objects.select_related("physician__staff_profile", "patient")
+        .filter(patient_id=_portal_patient_id(user, patient), pk=request_id)
         .first()
     )
     if access_request is None:

@@ -64,7 +64,7 @@ class GrantForm(PurposeMixin):
         "Sharing ends at the end of this day.",
     )
 
-    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+    def __init__(self, *args, patient: Patient, entries=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.fields["starts_on"].initial = timezone.localdate()
@@ -78,7 +78,11 @@ class GrantForm(PurposeMixin):
             ),
             ("Care teams", [(f"team:{pk}", t.name) for pk, t in self.team_choices.items()]),
         ]
-        self.fields["entry"].queryset = RecordEntry.objects.filter(patient=patient).newest_first()
+        # `entries`: the ones the person filling the form may read (someone acting for the
+        # patient may read only some); by default every entry of the patient's own record.
+        if entries is None:
+            entries = RecordEntry.objects.filter(patient=patient)
+        self.fields["entry"].queryset = entries.newest_first()
         self.fields["entry"].label_from_instance = lambda e: (
             f"{e.get_category_display()}, {e.recorded_on:%-d %B %Y}: {e.title}"
         )

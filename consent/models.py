@@ -17,6 +17,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from patients.models import CATEGORY_PLURALS, OnboardingVisit, Patient, RecordCategory, RecordEntry
+from proxies.models import ProxyAccess
 
 
 class Scope(models.TextChoices):
@@ -133,6 +134,14 @@ class ConsentGrant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     revoke_reason = models.CharField(max_length=500, blank=True)
+    # Given or stopped by someone acting for the patient (`recorded_by`/`revoked_by` is them):
+    # under which proxy access, so the patient is told who did it and as what.
+    recorded_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = ConsentGrantQuerySet.as_manager()
 
@@ -223,6 +232,16 @@ class ConsentGrant(models.Model):
         """How a grant recorded on the patient's behalf is read back to them: who recorded it,
         when and where. No health data: this goes into emails."""
         recorder = self.recorded_by.display_name
+        if self.recorded_under_id is not None:
+            proxy = f"{recorder}, as your {self.recorded_under.get_relationship_display()}"
+            if self.given_via == GivenVia.ACCESS_REQUEST:
+                return (
+                    f"On {_date(self.created_at)} {proxy}, approved {self.grantee_name}'s request "
+                    "to see your record."
+                )
+            return (
+                f"On {_date(self.created_at)} {proxy}, shared your record with {self.grantee_name}."
+            )
         if self.given_via == GivenVia.IN_PERSON:
             when = _date(self.visit.starts_at if self.visit_id else self.created_at)
             return (
@@ -298,6 +317,10 @@ class AccessRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=500, blank=True)
+    # Answered by someone acting for the patient, under this proxy access.
+    decided_under = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

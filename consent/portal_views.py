@@ -1,5 +1,7 @@
 """The patient's sharing pages: who can see their record, sharing more, stopping, and answering
-requests to see it."""
+requests to see it. Someone acting for the patient with the "sharing" area (a carer, an attorney;
+never a parent once the child is 12) uses them too: what they do is recorded under their proxy
+access and the patient is told. Ending an emergency access stays the patient's own choice."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import patient_required
 from clinic.forms import add_service_error, service_error_text
-from patients.models import ChecklistItem
+from patients.models import ChecklistItem, RecordEntry
 from patients.services import note_portal_step
+from proxies.acting import not_shared, portal_area
+from proxies.models import ProxyArea
 from proxies.overview import people_acting_for
 
 from . import services
@@ -23,6 +27,7 @@ from .access import (
     get_grant_for,
     read_record,
     record_content_view,
+    within_proxy_view,
 )
 from .forms import DecideRequestForm, GrantForm, RevokeForm
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia, RequestStatus
@@ -30,7 +35,7 @@ from .models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia, Requ
 # --- sharing ------------------------------------------------------------------------------------
 
 
-@patient_required
+@portal_area(ProxyArea.SHARING)
 def sharing(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.SHARING)
     patient = request.patient
@@ -74,14 +79,21 @@ def sharing(request: HttpRequest) -> HttpResponse:
     )
 
 
-@patient_required
+@portal_area(ProxyArea.SHARING)
 @require_http_methods(["GET", "POST"])
 @record_content_view
 def sharing_new(request: HttpRequest) -> HttpResponse:
     """The form lists the patient's own entries by title (to share one), so showing it is a read
-    of their record and is logged like one."""
+    of their record and is logged like one. Someone acting for the patient sees only the entries
+    their own access lets them read, and needs to be able to read the record at all."""
     patient = request.patient
-    form = GrantForm(request.POST or None, patient=patient)
+    proxy_access, proxy_view = request.proxy_access, request.proxy_view
+    entries = None
+    if proxy_access is not None:
+        if not proxy_view.allows(ProxyArea.RECORD):
+            return not_shared(request, proxy_access, proxy_view, ProxyArea.RECORD)
+        entries = within_proxy_view(RecordEntry.objects.filter(patient=patient), proxy_view)
+    form = GrantForm(request.POST or None, patient=patient, entries=entries)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -99,6 +111,7 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
                 include_sensitive=data["include_sensitive"],
                 starts_at=data["starts_at"],
                 expires_at=data["expires_at"],
+                recorded_under=proxy_access,
             )
         except ValidationError as error:
             add_service_error(form, error)
@@ -109,17 +122,20 @@ def sharing_new(request: HttpRequest) -> HttpResponse:
     return render(request, "consent/portal_sharing_new.html", {"form": form})
 
 
-@patient_required
+@portal_area(ProxyArea.SHARING)
 @require_http_methods(["GET", "POST"])
 def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant = get_grant_for(request.user, grant_id)
+    grant = get_grant_for(request.user, grant_id, patient=request.patient)
     if grant.status() not in ("active", "scheduled"):
         messages.info(request, "This sharing has already ended.")
         return redirect("portal:sharing")
     form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.revoke_consent(
-            grant=grant, revoked_by=request.user, reason=form.cleaned_data["reason"]
+            grant=grant,
+            revoked_by=request.user,
+            reason=form.cleaned_data["reason"],
+            revoked_under=request.proxy_access,
         )
         messages.success(
             request, f"You stopped sharing with {grant.grantee_name}. It takes effect immediately."
@@ -132,10 +148,10 @@ def sharing_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
     )
 
 
-@patient_required
+@portal_area(ProxyArea.SHARING)
 @require_http_methods(["GET", "POST"])
 def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
-    access_request = get_access_request_for(request.user, request_id)
+    access_request = get_access_request_for(request.user, request_id, patient=request.patient)
     if access_request.status != RequestStatus.PENDING:
         messages.info(request, "You have already answered this request.")
         return redirect("portal:sharing")
@@ -151,10 +167,16 @@ def sharing_request(request: HttpRequest, request_id: int) -> HttpResponse:
                     category=data["category"] if data["scope"] == "category" else "",
                     include_sensitive=data["include_sensitive"],
                     expires_at=data["expires_at"],
+                    decided_under=request.proxy_access,
                 )
                 messages.success(request, f"Approved. {grant.describe()}.")
             else:
-                services.decline_access_request(access_request=access_request, note=data["note"])
+                services.decline_access_request(
+                    access_request=access_request,
+                    note=data["note"],
+                    decided_by=request.user,
+                    decided_under=request.proxy_access,
+                )
                 messages.success(
                     request, f"You declined. {access_request.physician.display_name} will be told."
                 )

@@ -21,6 +21,8 @@ from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify, queue_email
 from patients.models import OnboardingVisit, Patient, RecordEntry, VisitStatus
+from proxies.models import ProxyAccess, ProxyArea
+from proxies.rules import view_of
 
 from .models import (
     AccessRequest,
@@ -201,8 +203,16 @@ def grant_consent(
     expires_at: dt.datetime | None = None,
     access_request: AccessRequest | None = None,
     visit: OnboardingVisit | None = None,
+    recorded_under: ProxyAccess | None = None,
 ) -> ConsentGrant:
+    """A new grant. `recorded_under`: given by someone acting for the patient (`recorded_by`),
+    under that proxy access; the patient is told at once, with a one-click way to stop it."""
     _check_grantee(grantee_user, grantee_team)
+    _check_proxy(recorded_under, patient, recorded_by)
+    if recorded_under is not None:
+        _check_within_proxy_view(
+            recorded_under, scope, category, entry, include_sensitive, timezone.now()
+        )
     if entry is not None and entry.patient_id != patient.pk:
         raise ValidationError("That entry is not part of this record.")
     if given_via == GivenVia.IN_PERSON:
@@ -229,23 +239,96 @@ def grant_consent(
         recorded_by=recorded_by,
         access_request=access_request,
         visit=visit,
+        recorded_under=recorded_under,
     )
     grant.full_clean()
     grant.save()
     sync_entry_permissions(patient, now=now)
+    if recorded_under is not None and access_request is None:
+        confirm_grant_to_patient(grant)  # an approved request is confirmed by its service
     return grant
 
 
+def _check_proxy(access: ProxyAccess | None, patient: Patient, user: User) -> None:
+    """Someone acting for the patient acts only for that patient, as themself."""
+    if access is None:
+        return
+    if access.patient_id != patient.pk or access.proxy is None or access.proxy.user_id != user.pk:
+        raise ValidationError("You cannot act for this patient.")
+
+
+def _check_within_proxy_view(
+    access: ProxyAccess,
+    scope: str,
+    category: str,
+    entry: RecordEntry | None,
+    include_sensitive: bool,
+    now: dt.datetime,
+) -> None:
+    """Someone acting for the patient shares only what they may see themselves: never more of
+    the record than their own access gives them (`proxies.rules.view_of`)."""
+    view = view_of(access, now)
+    if not view.allows(ProxyArea.SHARING):
+        raise ValidationError("You cannot manage sharing for this patient.")
+    narrower = "You can share only the parts of the record you can see yourself."
+    if include_sensitive and not view.include_sensitive:
+        raise ValidationError({"include_sensitive": narrower})
+    if (
+        scope == Scope.ENTRY
+        and entry is not None
+        and entry.sensitive
+        and not view.include_sensitive
+    ):
+        raise ValidationError({"entry": narrower})
+    if view.categories is None:
+        return
+    if scope == Scope.RECORD:
+        raise ValidationError({"scope": narrower})
+    if scope == Scope.CATEGORY and category not in view.categories:
+        raise ValidationError({"category": narrower})
+    if scope == Scope.ENTRY and entry is not None and entry.category not in view.categories:
+        raise ValidationError({"entry": narrower})
+
+
+def _tell_patient_of_proxy_action(patient: Patient, access: ProxyAccess, what: str) -> None:
+    """Tell the patient what someone acting for them did about their sharing (who, as what,
+    when; never health data)."""
+    if not patient.user_id:
+        return
+    notify(
+        recipient=patient.user,
+        kind=NotificationKind.CONSENT_RECORDED,
+        message=f"On {_when(timezone.now())} {access.proxy_name}, as your "
+        f"{access.get_relationship_display()}, {what}. See your sharing page.",
+        link=reverse("portal:sharing"),
+    )
+
+
 @transaction.atomic
-def revoke_consent(*, grant: ConsentGrant, revoked_by: User, reason: str = "") -> ConsentGrant:
-    """End a grant now. Idempotent: revoking a revoked grant changes nothing."""
+def revoke_consent(
+    *,
+    grant: ConsentGrant,
+    revoked_by: User,
+    reason: str = "",
+    revoked_under: ProxyAccess | None = None,
+) -> ConsentGrant:
+    """End a grant now. Idempotent: revoking a revoked grant changes nothing. `revoked_under`:
+    stopped by someone acting for the patient (`revoked_by`); the patient is told."""
     grant = ConsentGrant.objects.select_for_update().get(pk=grant.pk)
+    _check_proxy(revoked_under, grant.patient, revoked_by)
     if grant.revoked_at is None:
         grant.revoked_at = timezone.now()
         grant.revoked_by = revoked_by
         grant.revoke_reason = reason.strip()[:500]
-        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        grant.revoked_under = revoked_under
+        grant.save(update_fields=["revoked_at", "revoked_by", "revoke_reason", "revoked_under"])
         sync_entry_permissions(grant.patient)
+        if revoked_under is not None:
+            _tell_patient_of_proxy_action(
+                grant.patient,
+                revoked_under,
+                f"stopped sharing your record with {grant.grantee_name}",
+            )
     return grant
 
 
@@ -372,12 +455,19 @@ def _decide(access_request: AccessRequest) -> AccessRequest:
     return locked
 
 
-def _record_decision(access_request: AccessRequest, status: str, note: str = "") -> None:
+def _record_decision(
+    access_request: AccessRequest,
+    status: str,
+    note: str = "",
+    *,
+    decided_under: ProxyAccess | None = None,
+) -> None:
     """Store the patient's answer and tell the physician (who and when, never what)."""
     access_request.status = status
     access_request.decided_at = timezone.now()
     access_request.decision_note = note.strip()[:500]
-    access_request.save(update_fields=["status", "decided_at", "decision_note"])
+    access_request.decided_under = decided_under
+    access_request.save(update_fields=["status", "decided_at", "decision_note", "decided_under"])
     verb = "approved" if status == RequestStatus.APPROVED else "declined"
     notify(
         recipient=access_request.physician,
@@ -397,8 +487,10 @@ def approve_access_request(
     category: str = "",
     include_sensitive: bool = False,
     expires_at: dt.datetime | None = None,
+    decided_under: ProxyAccess | None = None,
 ) -> ConsentGrant:
-    """The patient approves, possibly narrowing a whole-record request to one category."""
+    """The patient approves, possibly narrowing a whole-record request to one category (or
+    someone acting for them, `decided_by`, under the proxy access `decided_under`)."""
     access_request = _decide(access_request)
     if access_request.scope == Scope.CATEGORY and (
         scope != Scope.CATEGORY or category != access_request.category
@@ -418,16 +510,33 @@ def approve_access_request(
         include_sensitive=include_sensitive,
         expires_at=expires_at,
         access_request=access_request,
+        recorded_under=decided_under,
     )
-    _record_decision(access_request, RequestStatus.APPROVED)
+    _record_decision(access_request, RequestStatus.APPROVED, decided_under=decided_under)
     confirm_grant_to_patient(grant)
     return grant
 
 
 @transaction.atomic
-def decline_access_request(*, access_request: AccessRequest, note: str = "") -> AccessRequest:
+def decline_access_request(
+    *,
+    access_request: AccessRequest,
+    note: str = "",
+    decided_by: User | None = None,
+    decided_under: ProxyAccess | None = None,
+) -> AccessRequest:
+    """The patient declines (or someone acting for them, `decided_by`, under `decided_under`:
+    the patient is told)."""
     access_request = _decide(access_request)
-    _record_decision(access_request, RequestStatus.DECLINED, note)
+    if decided_under is not None:
+        _check_proxy(decided_under, access_request.patient, decided_by)
+    _record_decision(access_request, RequestStatus.DECLINED, note, decided_under=decided_under)
+    if decided_under is not None:
+        _tell_patient_of_proxy_action(
+            access_request.patient,
+            decided_under,
+            f"declined {access_request.physician.display_name}'s request to see your record",
+        )
     return access_request
 
 

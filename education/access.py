@@ -73,9 +73,14 @@ def get_version_to_review_for(user: User, article: Article) -> ArticleVersion:
     return version
 
 
-def get_assignment_for(user: User, pk: int) -> Assignment:
-    """One of the signed-in patient's own assignments (anyone else's: 404)."""
-    patient = getattr(user, "patient", None)
+def get_assignment_for(user: User, pk: int, *, patient=None) -> Assignment:
+    """One of the assignments of the portal's patient: `patient`, the one the page shows (the
+    signed-in patient's own, or someone they act for, as `proxies.acting.portal_area` decided),
+    else the signed-in patient's own. Anyone else's: 404."""
+    own = getattr(user, "patient", None)
+    if own is None:
+        raise Http404("No such article in your reading list.")
+    patient = patient if patient is not None else own
     if patient is None:
         raise Http404("No such article in your reading list.")
     assignment = Assignment.objects.for_patient(patient).filter(pk=pk).first()

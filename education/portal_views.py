@@ -1,6 +1,7 @@
 """The patient's reading list at /portal/education/: articles their physicians gave them, with the
-physician's note; "I understand", "I have a question" and a helpfulness rating. Only the signed-in
-patient's own assignments, loaded through `education.access`."""
+physician's note; "I understand", "I have a question" and a helpfulness rating. Only the portal's
+patient's own assignments (the signed-in patient's, or those of someone they act for with the
+"education" area), loaded through `education.access`."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from clinic.decorators import patient_required
 from clinic.forms import add_service_error, service_error_text
 from patients.models import ChecklistItem
 from patients.services import note_portal_step
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from . import services
 from .access import get_assignment_for
@@ -21,7 +23,7 @@ from .forms import QuestionForm, RatingForm, ResponseForm
 from .models import Assignment, Response
 
 
-@patient_required
+@portal_area(ProxyArea.EDUCATION)
 @require_GET
 def reading_list(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.EDUCATION)
@@ -47,22 +49,23 @@ def _assignment_page(request, assignment, *, question_form=None) -> HttpResponse
     )
 
 
-@patient_required
+@portal_area(ProxyArea.EDUCATION)
 @require_GET
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for(request.user, pk)
+    assignment = get_assignment_for(request.user, pk, patient=request.patient)
     if not assignment.article.archived_at:
-        if assignment.first_read_at is None:
+        # Read by the patient themself: someone reading it for them does not mark it read.
+        if assignment.first_read_at is None and request.proxy_access is None:
             services.record_assignment_read(assignment)
         services.record_article_view(assignment.article)
     return _assignment_page(request, assignment)
 
 
-@patient_required
+@portal_area(ProxyArea.EDUCATION)
 @require_POST
 def ask(request: HttpRequest, pk: int) -> HttpResponse:
     """ "I have a question": the patient's question in writing, for the physician to answer."""
-    assignment = get_assignment_for(request.user, pk)
+    assignment = get_assignment_for(request.user, pk, patient=request.patient)
     form = QuestionForm(request.POST)
     if form.is_valid():
         try:
@@ -82,10 +85,10 @@ def ask(request: HttpRequest, pk: int) -> HttpResponse:
     return _assignment_page(request, assignment, question_form=form)
 
 
-@patient_required
+@portal_area(ProxyArea.EDUCATION)
 @require_POST
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for(request.user, pk)
+    assignment = get_assignment_for(request.user, pk, patient=request.patient)
     form = ResponseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose “I understand” or “I have a question”.")
@@ -101,10 +104,10 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("portal:education_assignment", pk=assignment.pk)
 
 
-@patient_required
+@portal_area(ProxyArea.EDUCATION)
 @require_POST
 def rate(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for(request.user, pk)
+    assignment = get_assignment_for(request.user, pk, patient=request.patient)
     form = RatingForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how helpful the article was, from 1 to 5.")

@@ -57,6 +57,7 @@ BCP47 = "urn:ietf:bcp:47"
 
 MRN_SYSTEM = "urn:rapport:mrn"
 STAFF_SYSTEM = "urn:rapport:staff"
+PROXY_SYSTEM = "urn:rapport:proxy-access"
 ROLE_SYSTEM = "urn:rapport:role"
 CATEGORY_SYSTEM = "urn:rapport:record-category"
 GIVEN_VIA_SYSTEM = "urn:rapport:consent-given-via"
@@ -93,6 +94,9 @@ PURPOSE_CODES = {
 PATIENT_REQUESTED = {"system": ACT_REASON, "code": "PATRQT", "display": "patient requested"}
 EMERGENCY_TREATMENT = {"system": ACT_REASON, "code": "ETREAT", "display": "Emergency Treatment"}
 BREAK_THE_GLASS = {"system": ACT_REASON, "code": "BTG", "display": "break the glass"}
+# A carer or parent reading for the patient; an attorney under a power of attorney.
+FAMILY_REQUESTED = {"system": ACT_REASON, "code": "FAMRQT", "display": "family requested"}
+POWER_OF_ATTORNEY = {"system": ACT_REASON, "code": "PWATRNY", "display": "power of attorney"}
 INFORMATION_RECIPIENT = {
     "coding": [{"system": PARTICIPATION_TYPE, "code": "IRCP", "display": "information recipient"}]
 }
@@ -568,6 +572,10 @@ def _event_purpose(event: AccessEvent, grant_purposes: dict[int, tuple[str, str]
         codings = [PATIENT_REQUESTED]
     elif event.basis == AccessBasis.EMERGENCY:
         codings = [BREAK_THE_GLASS, EMERGENCY_TREATMENT]
+    elif event.basis == AccessBasis.PROXY:
+        codings = [
+            POWER_OF_ATTORNEY if event.actor_relationship == "attorney" else FAMILY_REQUESTED
+        ]
     else:
         codings = _purpose_codings(*grant_purposes.get(event.grant_id, ("other", event.purpose)))
     return {"coding": codings, "text": event.purpose}
@@ -586,6 +594,15 @@ def access_event_resource(
     event_type, subtype = _event_type(event)
     if event.basis == AccessBasis.SELF:
         who = patient_reference(patient)
+        policy = None
+    elif event.basis == AccessBasis.PROXY:
+        # Someone acting for the patient, named as the log names them ("Ana Santos, as your
+        # carer"): a person related to the patient, not a practitioner.
+        who = {
+            "type": "RelatedPerson",
+            "identifier": {"system": PROXY_SYSTEM, "value": str(event.proxy_access_id)},
+            "display": event.actor_label,
+        }
         policy = None
     else:
         who = _staff_reference(event.actor_id, event.actor_name)

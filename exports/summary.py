@@ -69,7 +69,7 @@ def summarise(patient: Patient, export_event: AccessEvent) -> Summary:
     by_month = list(
         events.order_by()
         .annotate(month=TruncMonth("occurred_at"))
-        .values("month", "actor_id", "actor_name", "actor_role")
+        .values("month", "actor_id", "actor_name", "actor_relationship", "actor_role")
         .annotate(reads=Count("id"))
         .order_by("-month", "actor_name", "actor_id")
     )

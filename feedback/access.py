@@ -9,18 +9,20 @@ from clinic.models import Role
 from .models import Grievance, SurveyInvitation
 
 
-def get_grievance_for(user, pk: int) -> Grievance:
-    """The patient's own concern, or any concern for a privacy officer; 404 otherwise."""
+def get_grievance_for(user, pk: int, *, patient=None) -> Grievance:
+    """A concern of the portal's patient (`patient`: the one the page shows, the signed-in
+    patient's own or someone they act for, as `proxies.acting.portal_area` decided; by default
+    their own), or any concern for a privacy officer; 404 otherwise."""
     concerns = Grievance.objects.select_related(
         "patient", "access_event", "recorded_by__staff_profile"
     )
     if user.role == Role.PRIVACY_OFFICER:
         concerns = concerns.all()
     else:
-        patient = getattr(user, "patient", None)
-        if patient is None:
+        own = getattr(user, "patient", None)
+        if own is None:
             raise Http404
-        concerns = concerns.filter(patient=patient)
+        concerns = concerns.filter(patient=patient if patient is not None else own)
     try:
         return concerns.get(pk=pk)
     except Grievance.DoesNotExist:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient
+from proxies.models import ProxyAccess
 
 
 class GrievanceStatus(models.TextChoices):
@@ -86,6 +87,14 @@ class Grievance(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The privacy officer who recorded a concern received by phone or letter.",
+    )
+    raised_under = models.ForeignKey(
+        ProxyAccess,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Raised in the portal by someone acting for the patient, under this access.",
     )
     status = models.CharField(
         max_length=20, choices=GrievanceStatus.choices, default=GrievanceStatus.RECEIVED
@@ -185,6 +194,10 @@ class GrievanceEntry(models.Model):
         help_text="Empty for a concern raised by phone or letter (the patient spoke or wrote).",
     )
     by_patient = models.BooleanField(default=False)
+    # On the patient's side but written by someone acting for them (`author`), under this access.
+    proxy_access = models.ForeignKey(
+        ProxyAccess, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     text = models.TextField(max_length=5000, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

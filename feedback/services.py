@@ -20,6 +20,7 @@ from clinic.models import Role, User
 from notifications.models import NotificationKind
 from notifications.services import notify
 from patients.models import Patient
+from proxies.models import ProxyAccess
 
 from .models import (
     NEXT_STATUSES,
@@ -96,9 +97,15 @@ def raise_grievance(
     access_event: AccessEvent | None = None,
     channel: str = Channel.PORTAL,
     recorded_by: User | None = None,
+    raised_under: ProxyAccess | None = None,
 ) -> Grievance:
-    """A new concern: from the patient in the portal, or received by phone or letter and recorded
+    """A new concern: from the patient in the portal (or someone acting for them, under the proxy
+    access `raised_under`: the concern names them), or received by phone or letter and recorded
     by a privacy officer (`recorded_by`)."""
+    if raised_under is not None and (
+        raised_under.patient_id != patient.pk or channel != Channel.PORTAL
+    ):
+        raise ValidationError("You cannot raise a concern for this patient.")
     if access_event is not None and access_event.patient_id != patient.pk:
         raise ValidationError("That look is not in this patient's access log.")
     if channel not in Channel.values:
@@ -115,6 +122,7 @@ def raise_grievance(
         description=description,
         channel=channel,
         recorded_by=recorded_by,
+        raised_under=raised_under,
         created_at=now,
         acknowledge_by=add_business_days(now, settings.GRIEVANCE_ACKNOWLEDGE_DAYS),
         respond_by=add_business_days(now, settings.GRIEVANCE_RESPONSE_DAYS),
@@ -125,8 +133,9 @@ def raise_grievance(
     GrievanceEntry.objects.create(
         grievance=grievance,
         kind=GrievanceEntryKind.RECEIVED,
-        author=recorded_by or patient.user,
+        author=recorded_by or (raised_under.proxy.user if raised_under else patient.user),
         by_patient=recorded_by is None,
+        proxy_access=raised_under,
         text=f"Received {Channel(channel).label.lower()}.",
         at=now,
     )
@@ -283,10 +292,19 @@ def resolve_grievance(
 
 
 @transaction.atomic
-def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = "") -> Grievance:
-    """The patient withdraws their own open concern."""
+def withdraw_grievance(
+    *,
+    grievance: Grievance,
+    patient: Patient,
+    reason: str = "",
+    withdrawn_under: ProxyAccess | None = None,
+) -> Grievance:
+    """The patient withdraws their own open concern (or someone acting for them, under the
+    proxy access `withdrawn_under`: the history names them)."""
     grievance = _locked(grievance)
-    if grievance.patient_id != patient.pk:
+    if grievance.patient_id != patient.pk or (
+        withdrawn_under is not None and withdrawn_under.patient_id != patient.pk
+    ):
         raise ValidationError("This is not your concern.")
     _move(grievance, GrievanceStatus.WITHDRAWN)
     now = timezone.now()
@@ -295,8 +313,9 @@ def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = 
     GrievanceEntry.objects.create(
         grievance=grievance,
         kind=GrievanceEntryKind.WITHDRAWN,
-        author=patient.user,
+        author=withdrawn_under.proxy.user if withdrawn_under else patient.user,
         by_patient=True,
+        proxy_access=withdrawn_under,
         text=(reason or "").strip()[:TEXT_MAX],
         at=now,
     )
@@ -309,11 +328,23 @@ def withdraw_grievance(*, grievance: Grievance, patient: Patient, reason: str = 
 
 
 @transaction.atomic
-def add_message(*, grievance: Grievance, author: User, text: str) -> GrievanceEntry:
-    """A message in the concern's thread, from the patient or a privacy officer; the other side
-    is notified (without the message's words). Closed concerns take no more messages."""
+def add_message(
+    *,
+    grievance: Grievance,
+    author: User,
+    text: str,
+    acting_under: ProxyAccess | None = None,
+) -> GrievanceEntry:
+    """A message in the concern's thread, from the patient (or someone acting for them, under
+    the proxy access `acting_under`) or a privacy officer; the other side is notified (without
+    the message's words). Closed concerns take no more messages."""
     grievance = _locked(grievance)
-    by_patient = grievance.patient.user_id == author.pk
+    by_patient = grievance.patient.user_id == author.pk or (
+        acting_under is not None
+        and acting_under.patient_id == grievance.patient_id
+        and acting_under.proxy is not None
+        and acting_under.proxy.user_id == author.pk
+    )
     if not by_patient and author.role != Role.PRIVACY_OFFICER:
         raise ValidationError("Only the patient and the privacy officers write here.")
     if not grievance.is_open:
@@ -327,6 +358,7 @@ def add_message(*, grievance: Grievance, author: User, text: str) -> GrievanceEn
         kind=GrievanceEntryKind.MESSAGE,
         author=author,
         by_patient=by_patient,
+        proxy_access=acting_under if by_patient else None,
         text=text,
         at=now,
     )

@@ -13,10 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accesslog.access import get_access_event_for
 from accesslog.models import AccessEvent
-from clinic.decorators import patient_required, privacy_officer_required
+from clinic.decorators import privacy_officer_required
 from clinic.forms import add_service_error, service_error_text
 from patients.models import ChecklistItem, Patient
 from patients.services import note_portal_step
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from . import services
 from .access import get_grievance_for
@@ -33,21 +35,24 @@ from .models import NEXT_STATUSES, Grievance, GrievanceStatus, SurveyInvitation
 
 
 def _own_event(request: HttpRequest, value) -> AccessEvent | None:
-    """The event a concern is about, if `value` names one of the patient's own; else none."""
+    """The event a concern is about, if `value` names one in the portal patient's log; else
+    none."""
     try:
-        return get_access_event_for(request.user, int(value))
+        return get_access_event_for(request.user, int(value), patient=request.patient)
     except (TypeError, ValueError, OverflowError, Http404):
         return None
 
 
 def _entries(grievance: Grievance):
-    return grievance.entries.select_related("author__staff_profile", "author__patient")
+    return grievance.entries.select_related(
+        "author__staff_profile", "author__patient", "proxy_access"
+    )
 
 
 # --- The patient's side ----------------------------------------------------------------------
 
 
-@patient_required
+@portal_area(ProxyArea.CONCERNS)
 @require_http_methods(["GET", "POST"])
 def report_concern(request: HttpRequest) -> HttpResponse:
     """Raise a concern, optionally about one access-log event ("I don't recognise this")."""
@@ -60,6 +65,7 @@ def report_concern(request: HttpRequest) -> HttpResponse:
                     patient=request.patient,
                     description=form.cleaned_data["description"],
                     access_event=event,
+                    raised_under=request.proxy_access,
                 )
             except ValidationError as error:
                 add_service_error(form, error)
@@ -85,7 +91,7 @@ def report_concern(request: HttpRequest) -> HttpResponse:
     )
 
 
-@patient_required
+@portal_area(ProxyArea.CONCERNS)
 def feedback_home(request: HttpRequest) -> HttpResponse:
     note_portal_step(request, ChecklistItem.FEEDBACK)
     grievances = Grievance.objects.filter(patient=request.patient).select_related("access_event")
@@ -112,17 +118,20 @@ def _patient_page(request, grievance, *, message_form=None, withdraw_form=None) 
     )
 
 
-@patient_required
+@portal_area(ProxyArea.CONCERNS)
 @require_http_methods(["GET", "POST"])
 def concern(request: HttpRequest, pk: int) -> HttpResponse:
     """One concern: status, due dates, the written answers and the thread; POST writes to it."""
-    grievance = get_grievance_for(request.user, pk)
+    grievance = get_grievance_for(request.user, pk, patient=request.patient)
     if request.method == "POST":
         form = MessageForm(request.POST)
         if form.is_valid():
             try:
                 services.add_message(
-                    grievance=grievance, author=request.user, text=form.cleaned_data["text"]
+                    grievance=grievance,
+                    author=request.user,
+                    text=form.cleaned_data["text"],
+                    acting_under=request.proxy_access,
                 )
             except ValidationError as error:
                 if not hasattr(error, "error_dict"):
@@ -136,15 +145,18 @@ def concern(request: HttpRequest, pk: int) -> HttpResponse:
     return _patient_page(request, grievance)
 
 
-@patient_required
+@portal_area(ProxyArea.CONCERNS)
 @require_POST
 def withdraw_concern(request: HttpRequest, pk: int) -> HttpResponse:
-    grievance = get_grievance_for(request.user, pk)
+    grievance = get_grievance_for(request.user, pk, patient=request.patient)
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
             services.withdraw_grievance(
-                grievance=grievance, patient=request.patient, reason=form.cleaned_data["reason"]
+                grievance=grievance,
+                patient=request.patient,
+                reason=form.cleaned_data["reason"],
+                withdrawn_under=request.proxy_access,
             )
         except ValidationError as error:
             messages.error(request, service_error_text(error))

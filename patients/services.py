@@ -536,7 +536,9 @@ STEPS_SESSION_KEY = "rapport_portal_steps_done"
 def note_portal_step(request, item: str) -> None:
     """The signed-in patient used a tool of the introduction (opened their sharing page, their
     access log, ...). Written once per patient; the session remembers it, so later visits cost
-    no query."""
+    no query. Someone acting for the patient (a carer, a parent) does not tick their steps."""
+    if getattr(request, "proxy_access", None) is not None:
+        return
     done = request.session.get(STEPS_SESSION_KEY, [])
     if item in done:
         return

@@ -1,4 +1,5 @@
-"""The patient's own record: every entry, by category, and its documents."""
+"""The patient's own record, or the record of someone the signed-in person acts for (as far as
+their proxy access allows): every entry, by category, and its documents."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from accesslog.models import AccessAction
-from clinic.decorators import patient_required
 from consent.access import read_entry, read_record, record_content_view
 from patients.models import CATEGORY_PLURALS, RecordCategory
+from proxies.acting import portal_area
+from proxies.models import ProxyArea
 
 from .documents import document_response
 
@@ -19,7 +21,7 @@ def category_or_404(value: str) -> str:
     return value
 
 
-@patient_required
+@portal_area(ProxyArea.RECORD)
 @record_content_view
 def records(request: HttpRequest) -> HttpResponse:
     category = category_or_404(request.GET.get("category", ""))
@@ -43,14 +45,14 @@ def records(request: HttpRequest) -> HttpResponse:
     )
 
 
-@patient_required
+@portal_area(ProxyArea.RECORD)
 @record_content_view
 def record_entry(request: HttpRequest, entry_id: int) -> HttpResponse:
     _standing, entry = read_entry(request.reader, request.patient.pk, entry_id)
     return TemplateResponse(request, "records/portal_record_entry.html", {"entry": entry})
 
 
-@patient_required
+@portal_area(ProxyArea.RECORD)
 @record_content_view
 def record_document(request: HttpRequest, entry_id: int) -> HttpResponse:
     _standing, entry = read_entry(

@@ -56,6 +56,8 @@ CANONICAL_FIELDS = {
         "prev_hash",
     ),
 }
+# Version 2: who acted for the patient (a carer, a parent, an attorney) and how they are named.
+CANONICAL_FIELDS[2] = (*CANONICAL_FIELDS[1], "proxy_access_id", "actor_relationship")
 LEAF_VERSION = "rapport-access-log-leaf/1"
 
 

@@ -13,6 +13,8 @@
       "target", "entry_id", "category", "purpose", "basis", "grant_id", "emergency_id",
       "prev_hash"],
   };
+  // Version 2: who acted for the patient (a carer, a parent, an attorney) and how they are named.
+  CANONICAL_FIELDS[2] = [...CANONICAL_FIELDS[1], "proxy_access_id", "actor_relationship"];
   const encoder = new TextEncoder();
 
   function hex(bytes) {

@@ -139,3 +139,49 @@ def test_carers_pages_pass_axe_and_reflow(browser, live_server, front_desk, pati
     problems += overflowing_pages(browser, live_server, patient_user, [u for u, _ in portal_pages])
     problems += overflowing_pages(browser, live_server, carer, [u for u, _ in carer_pages])
     assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)
+
+
+def test_acting_for_pages_pass_axe(browser, live_server, record, patient, physician):
+    """Issue 14: the switch page (and its error), the home while acting for someone, the banner
+    on their record and access log, and the page refusing an area they did not share."""
+    from proxies.models import ProxyArea
+    from tests.browser.test_reflow import acting_context
+    from tests.factories import PatientUserFactory, ProxyAccessFactory
+
+    carer = PatientUserFactory(email="ana@example.org", patient__legal_name="Ana Santos")
+    ProxyAccessFactory(
+        patient=patient,
+        proxy=carer.patient,
+        areas=[ProxyArea.RECORD, ProxyArea.ACCESS_LOG],
+    )
+    context = acting_context(browser, live_server, carer, patient)
+    page = context.new_page()
+    page.goto("/portal/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maria Santos's portal")
+    expect(page.get_by_role("region", name="Whose record")).to_contain_text(
+        "You are looking at Maria Santos's record, as their carer."
+    )
+    assert_accessible(page)
+    page.get_by_role("link", name="Health record").click()
+    expect(page.get_by_text("Cholesterol panel")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/portal/access-log/")
+    expect(page.get_by_text("Ana Santos, as your carer").first).to_be_visible()
+    assert_accessible(page)
+    page.goto("/portal/sharing/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Maria Santos has not shared this part with you"
+    )
+    assert_accessible(page)
+    page.goto("/portal/acting-for/")
+    assert_accessible(page)
+    # The keyboard alone: the choices are radio buttons with labels, the switch a button.
+    page.get_by_label("My own record").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Switch").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ana Santos")
+    expect(page.get_by_role("region", name="Whose record")).to_contain_text(
+        "You are looking at your own record."
+    )
+    assert_accessible(page)
+    context.close()

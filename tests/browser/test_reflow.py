@@ -104,3 +104,65 @@ def test_every_page_reflows_at_320_px_for_every_role(
         who = user.email if user is not None else "anonymous"
         problems += [f"{who} {p}" for p in overflowing_pages(browser, live_server, user, urls)]
     assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)
+
+
+def acting_context(browser, live_server, user, patient, **context_options):
+    """A browser signed in as `user` (a proxy) who switched to `patient`'s record."""
+    from proxies.acting import SESSION_KEY
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = {
+        "patient": patient.pk,
+        "name": patient.display_name,
+        "relationship": "carer",
+    }
+    session.save()
+    context = browser.new_context(base_url=live_server.url, **context_options)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session.session_key,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return context
+
+
+def test_acting_for_pages_reflow_at_320_px(browser, live_server, record, patient):
+    """The switch page, the home while acting, the banner on a record page, and the refusal of
+    an area not shared (a 403 page, checked here too)."""
+    from proxies.models import ProxyArea
+    from tests.factories import PatientUserFactory, ProxyAccessFactory
+
+    carer = PatientUserFactory(
+        email="ana.santos.with.a.rather.long.address@example.org",
+        patient__legal_name="Ana Maria Santos-Whitfield de la Fuente",
+    )
+    ProxyAccessFactory(
+        patient=patient,
+        proxy=carer.patient,
+        areas=[ProxyArea.RECORD, ProxyArea.ACCESS_LOG, ProxyArea.CONCERNS],
+    )
+    context = acting_context(browser, live_server, carer, patient, viewport=NARROW)
+    page = context.new_page()
+    problems = []
+    for url, status in [
+        ("/portal/acting-for/", 200),
+        ("/portal/", 200),
+        ("/portal/records/", 200),
+        (f"/portal/records/{record['lab'].pk}/", 200),
+        ("/portal/access-log/", 200),
+        ("/portal/sharing/", 403),
+        ("/portal/notifications/", 200),
+    ]:
+        response = page.goto(url)
+        assert response is not None and response.status == status, url
+        result = page.evaluate(OVERFLOW_SCRIPT)
+        if result["over"] > TOLERANCE_PX:
+            problems.append(f"{url}: {result['over']}px too wide; {result['culprits']}")
+    context.close()
+    assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)

@@ -9,7 +9,16 @@ HL7 = "http://terminology.hl7.org/CodeSystem/"
 KNOWN_CODES = {
     HL7 + "v3-Confidentiality": {"N", "R"},
     HL7 + "v3-ActCode": {"MH", "SEX", "ETH", "GDIS", "OPTIN"},
-    HL7 + "v3-ActReason": {"TREAT", "COC", "HRESCH", "PATRQT", "ETREAT", "BTG"},
+    HL7 + "v3-ActReason": {
+        "TREAT",
+        "COC",
+        "HRESCH",
+        "PATRQT",
+        "ETREAT",
+        "BTG",
+        "FAMRQT",
+        "PWATRNY",
+    },
     HL7 + "v3-ParticipationType": {"IRCP"},
     HL7 + "consentscope": {"patient-privacy"},
     HL7 + "observation-category": {"laboratory"},

@@ -22,6 +22,7 @@ from .consent import (  # noqa: F401
 from .feedback import concern  # noqa: F401
 from .onboarding import OnboardingVisitFactory  # noqa: F401
 from .patients import PatientFactory, PatientUserFactory  # noqa: F401
+from .proxies import EVERY_AREA, ProxyAccessFactory, child_patient  # noqa: F401
 from .records import (  # noqa: F401
     MINIMAL_JPEG,
     MINIMAL_PDF,
