@@ -13,6 +13,8 @@ Each app may have a `navigation.py` module defining any of:
   where they stand (`order`, `label`, `value`, optional `detail`, `url`, `link_text`, `alert`);
 - `nav_badges(user) -> dict[url_name, (queryset, label)]`: the rows counted next to navigation
   items (every badge of a page is counted in one query);
+- `staff_patient_sections(patient) -> list[dict]`: sections added to the front desk's page of a
+  patient (`template`, rendered with the dict as `section`);
 - `in_person_choices(patient) -> list[str]`: choices the patient made in person, shown on their
   onboarding visit's page;
 - `access_event_marks(patient, event_ids) -> dict[event_id, dict]`: a mark (`label`, `url`) shown

@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "education.tasks.flag_waiting_questions",
         "schedule": 900.0,
     },
+    # Daily; a notice missed on one day goes out the next (its window is PROXY_AGE_NOTICE_DAYS).
+    "send-proxy-notices": {"task": "proxies.tasks.send_proxy_notices", "schedule": 86400.0},
 }
 
 # --- Consent and records -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from patients.models import ChecklistItem, RecordEntry
 from patients.services import note_portal_step
 from proxies.acting import not_shared, portal_area
 from proxies.models import ProxyArea
+from proxies.overview import people_acting_for
 
 from . import services
 from .access import (
@@ -70,6 +71,12 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "emergencies": emergencies,
             "open_emergency_ids": {a.pk for a in emergencies if a.is_open(now)},
             "now": now,
+            # People who act for the patient: only the patient themselves may invite or end
+            # (someone acting for them sees the list, never the buttons: no delegation).
+            "proxies": {
+                **people_acting_for(patient, now),
+                "manageable": getattr(request.user, "patient", None) == patient,
+            },
         },
     )
 

@@ -41,6 +41,12 @@ class NotificationKind(models.TextChoices):
     ONBOARDING_INVITATION = "onboarding_invitation", _("Invitation to the first visit")
     ONBOARDING_RESCHEDULED = "onboarding_rescheduled", _("First visit moved")
     ONBOARDING_CANCELLED = "onboarding_cancelled", _("First visit cancelled")
+    PROXY_FOR_YOU_STARTED = "proxy_for_you_started", _("Someone can now act for you")
+    PROXY_FOR_YOU_ENDED = "proxy_for_you_ended", _("Someone no longer acts for you")
+    PROXY_ACTING_STARTED = "proxy_acting_started", _("You can now act for someone")
+    PROXY_ACTING_ENDED = "proxy_acting_ended", _("You no longer act for someone")
+    PROXY_AGE_NOTICE = "proxy_age_notice", _("A change to a parent's access ahead")
+    PROXY_REVIEW_DUE = "proxy_review_due", _("A power of attorney is due for review")
 
 
 class Delivery(models.TextChoices):

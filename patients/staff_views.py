@@ -183,6 +183,11 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "appointments": list(patient.appointments.for_listing().order_by("-starts_at")[:20]),
             "now": timezone.now(),
+            "sections": [
+                section
+                for sections_for in collect("navigation", "staff_patient_sections")
+                for section in sections_for(patient)
+            ],
         },
     )
 

@@ -11,8 +11,12 @@ person, and it is never deleted: ending it keeps the row, with who ended it and 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from patients.models import IdentityDocument, Patient
 
@@ -34,6 +38,17 @@ class ProxyRelationship(models.TextChoices):
     PARENT = "parent", "parent"
     FAMILY = "family", "family member"
     ATTORNEY = "attorney", "attorney"
+
+
+# The labels above stay English in the model: the access log hashes them (an event's
+# `actor_relationship`), so they must not change with the reader's language. Pages translate them
+# where they show them (`accesslog.models.actor_label`); these lines put them in the catalogue.
+RELATIONSHIP_WORDS = (
+    gettext_noop("carer"),
+    gettext_noop("parent"),
+    gettext_noop("family member"),
+    gettext_noop("attorney"),
+)
 
 
 class ProxyAuthority(models.TextChoices):
@@ -120,6 +135,8 @@ class ProxyAccess(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     end_reason = models.CharField(max_length=300, blank=True)
+    # Power of attorney: the review date its "review due" notice was sent for (once per date).
+    review_notice_for = models.DateField(null=True, blank=True)
 
     objects = ProxyAccessQuerySet.as_manager()
 
@@ -136,8 +153,44 @@ class ProxyAccess(models.Model):
             return self.proxy.display_name
         return self.invited_name
 
+    @property
+    def last_day(self):
+        """The last day of access, clinic time (it ends at the start of the next day)."""
+        return timezone.localdate(self.ends_at - dt.timedelta(microseconds=1))
+
     def delete(self, *args, **kwargs):
         raise PermissionError("Proxy access is never deleted; end it instead.")
+
+
+class ProxyChangeKind(models.TextChoices):
+    INVITED = "invited", "Invited by the patient"
+    LINKED = "linked", "Linked in person"
+    CONFIRMED = "confirmed", "Invitation confirmed in person"
+    DECLINED = "declined", "Invitation declined"
+    ENDED = "ended", "Ended"
+    REVIEWED = "reviewed", "Power of attorney reviewed"
+
+
+class ProxyChange(models.Model):
+    """Every change to a proxy access, with who made it and when (never edited or deleted)."""
+
+    # What the application's PostgreSQL role may do here (manage.py grant_app_role).
+    app_role_privileges = ("SELECT", "INSERT")
+
+    access = models.ForeignKey(ProxyAccess, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=10, choices=ProxyChangeKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of proxy access {self.access_id}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Changes to proxy access are never deleted.")
 
 
 class AgeNotice(models.Model):

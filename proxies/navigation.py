@@ -2,17 +2,24 @@
 
 Every page a person who acts for someone sees says whose record it is. That costs no query of
 its own: whether they act for anyone is counted with the navigation badges (one query for all),
-and the person acted for comes with the access the page's `portal_area` check loaded."""
+and the person acted for comes with the access the page's `portal_area` check loaded.
+
+The front desk's part: the invitations waiting on the staff home, and the "Carers and proxies"
+section of a patient's page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from clinic.decorators import ONBOARDING_ROLES
 from clinic.models import Role
+from patients.models import Patient
 
 from .acting import SESSION_KEY
 from .models import ProxyAccess, ProxyStatus
+from .overview import pending_invitations, people_acting_for, people_helped_by
 
 ACTS_FOR = "portal:acting_for"
 
@@ -52,3 +59,32 @@ def page_context(request: HttpRequest, badges: dict) -> dict:
     if badges.get(ACTS_FOR, (0, ""))[0]:
         return {"acting_banner": {"kind": "own"}}
     return {}
+
+
+def staff_steps(user) -> list[dict]:
+    if user.role not in ONBOARDING_ROLES:
+        return []
+    waiting = pending_invitations().count()
+    if not waiting:
+        return []
+    return [
+        {
+            "label": f"Invitations to act for a patient waiting for an in-person check ({waiting})",
+            "url": reverse("staff:proxy_invitations"),
+            "hint": "confirm when the invited person is at the desk with photo ID",
+        }
+    ]
+
+
+def staff_patient_sections(patient: Patient) -> list[dict]:
+    """The "Carers and proxies" section of the front desk's page of a patient."""
+    return [
+        {
+            "template": "proxies/staff_patient_section.html",
+            "patient": patient,
+            **people_acting_for(patient),
+            "helps": [
+                row for row in people_helped_by(patient) if row.state in ("active", "not_in_force")
+            ],
+        }
+    ]

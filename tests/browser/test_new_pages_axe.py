@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.axe import assert_accessible
-from tests.browser.test_reflow import signed_in_context
-from tests.factories import add_totp
+from tests.browser.test_reflow import overflowing_pages, signed_in_context
+from tests.factories import PatientUserFactory, add_totp
+from tests.proxies.manage_support import invite, link_attorney, link_carer, years_ago
 from tests.records.test_content_views_log_reads import world  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -146,6 +147,87 @@ def test_the_language_switcher_works_from_the_keyboard(browser, live_server, db)
     assert_accessible(page)
     page.goto("/education/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
+
+
+def test_carers_pages_pass_axe_and_reflow(browser, live_server, front_desk, patient_user):
+    """Issue 14, setting up and ending proxy access: the front desk's section, link, confirm,
+    end and review pages; the patient's invitation and end pages; the carer's "People you help"."""
+    patient = patient_user.patient
+    carer = PatientUserFactory(
+        email="ana@example.org",
+        patient__legal_name="Ana Santos",
+        patient__date_of_birth=years_ago(40),
+    )
+    attorney = PatientUserFactory(
+        patient__legal_name="Olu Ade", patient__date_of_birth=years_ago(50)
+    ).patient
+    access = link_carer(patient, carer.patient, front_desk)
+    poa = link_attorney(patient, attorney, front_desk)
+    pending = invite(patient, name="Pat Jones", email="pat@example.org")
+
+    staff_pages = [
+        (f"/staff/onboarding/patients/{patient.pk}/", "Maria Santos"),
+        (f"/staff/onboarding/patients/{patient.pk}/proxies/link/?q=Santos", "Link a carer"),
+        (
+            f"/staff/onboarding/patients/{patient.pk}/proxies/link/?proxy={carer.patient.pk}",
+            "Link a carer",
+        ),
+        ("/staff/onboarding/proxies/", "Invitations waiting"),
+        (f"/staff/onboarding/proxies/{pending.pk}/confirm/?q=Ana", "Confirm that Pat Jones"),
+        (
+            f"/staff/onboarding/proxies/{pending.pk}/confirm/?proxy={carer.patient.pk}",
+            "Confirm that Pat Jones",
+        ),
+        (f"/staff/onboarding/proxies/{pending.pk}/decline/", "Decline the invitation"),
+        (f"/staff/onboarding/proxies/{access.pk}/end/", "End the access of Ana Santos"),
+        (f"/staff/onboarding/proxies/{poa.pk}/review/", "Review of the power of attorney"),
+    ]
+    context = signed_in_context(browser, live_server, front_desk)
+    page = context.new_page()
+    for url, heading in staff_pages:
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(page)
+    # Errors, summarised and next to their fields.
+    page.goto(staff_pages[2][0])
+    page.get_by_role("button", name="Link them now").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+    assert_accessible(page)
+    context.close()
+
+    portal_pages = [
+        ("/portal/sharing/", "Who can see your record"),
+        ("/portal/sharing/people/invite/", "Invite someone to help you"),
+        (f"/portal/sharing/people/{access.pk}/end/", "End the access of Ana Santos"),
+    ]
+    context = signed_in_context(browser, live_server, patient_user)
+    page = context.new_page()
+    for url, heading in portal_pages:
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
+    page.goto("/portal/sharing/people/invite/")
+    page.get_by_role("button", name="Save the invitation").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+    assert_accessible(page)
+    context.close()
+
+    carer_pages = [
+        ("/portal/helping/", "People you help"),
+        (f"/portal/helping/{access.pk}/stop/", "Stop acting for Maria Santos"),
+    ]
+    context = signed_in_context(browser, live_server, carer)
+    page = context.new_page()
+    for url, heading in carer_pages:
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
+    context.close()
+
+    problems = overflowing_pages(browser, live_server, front_desk, [u for u, _ in staff_pages])
+    problems += overflowing_pages(browser, live_server, patient_user, [u for u, _ in portal_pages])
+    problems += overflowing_pages(browser, live_server, carer, [u for u, _ in carer_pages])
+    assert not problems, "pages wider than 320 px:\n" + "\n".join(problems)
 
 
 def test_acting_for_pages_pass_axe(browser, live_server, record, patient, physician):

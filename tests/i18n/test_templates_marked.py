@@ -52,6 +52,8 @@ PATIENT_FACING = [
     "emails/includes/*",
     # Carer (proxy) pages, when they arrive, are written with translate tags.
     "proxies/portal_*.html",
+    "proxies/acting_*.html",
+    "proxies/not_shared.html",
 ]
 
 

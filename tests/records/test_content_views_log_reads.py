@@ -23,9 +23,16 @@ from consent import services
 from consent.access import MissingAccessEvent, record_content_view
 from consent.models import Scope
 from patients.models import Appointment, AppointmentKind, RecordCategory
-from tests.factories import RecordEntryFactory, StaffFactory, concern, grant
+from tests.factories import (
+    PatientUserFactory,
+    RecordEntryFactory,
+    StaffFactory,
+    concern,
+    grant,
+)
 from tests.factories.education import ArticleFactory, AssignmentFactory
 from tests.factories.onboarding import OnboardingVisitFactory
+from tests.proxies.manage_support import link_carer, years_ago
 from tests.support.urls import all_routes, record_content_routes
 
 PDF = b"%PDF-1.4\nSENTINEL-DOCUMENT-BYTES\n%%EOF\n"
@@ -70,6 +77,8 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         kind=AppointmentKind.FOLLOW_UP,
         booked_by=front_desk,
     )
+    carer = PatientUserFactory(patient__site=patient.site, patient__date_of_birth=years_ago(40))
+    proxy_access = link_carer(patient, carer.patient, front_desk)
     ids = {
         "appointments/<int:pk>": appointment.pk,
         "patients/<int:pk>": patient.pk,
@@ -92,6 +101,10 @@ def world(patient, physician, other_physician, privacy_officer, front_desk):
         "request_id": access_request.pk,
         "access_id": emergency.pk,
         "task_id": 1,  # a letter-or-phone task (none exists here: its page answers 404)
+        # A carer acting for the patient: the front desk's, the patient's and the carer's pages.
+        "proxies/<int:pk>": proxy_access.pk,
+        "people/<int:pk>": proxy_access.pk,
+        "helping/<int:pk>": proxy_access.pk,
     }
     return {"ids": ids, "entries": [visit, document], "event": event}
 

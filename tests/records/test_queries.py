@@ -38,7 +38,7 @@ RECORD_VIEW = 16
 ENTRY_VIEW = 15
 ENTRY_VIEW_AGAIN = 13  # the chain exists; the notification counts one more read (UPDATE, message)
 OWN_RECORD = 12
-SHARING_PAGE = 11  # 4 of them once a session: noting the "sharing" first step (and the session)
+SHARING_PAGE = 12  # 4 once a session (noting the "sharing" first step); 1 for who acts for them
 
 
 @pytest.fixture
