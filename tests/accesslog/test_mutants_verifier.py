@@ -10,6 +10,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -485,11 +486,14 @@ def test_the_command_explains_itself(capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert (
         "Check a Rapport access-log proof bundle on your own computer, without asking the clinic."
-        in out
-    )
-    assert "the access-log-proof.json you downloaded" in out
-    assert "the key fingerprint on your handout" in out
-    assert "a file remembering what you verified last time" in out
+        " positional arguments:" in out
+    )  # the first paragraph of the docstring, and only that
+    for text in (
+        "the access-log-proof.json you downloaded",
+        "the key fingerprint on your handout",
+        "a file remembering what you verified last time",
+    ):
+        assert re.search(rf"\s{re.escape(text)}(\s|$)", out), text
 
 
 def test_open_note_takes_the_last_empty_line_and_needs_a_text():
@@ -551,3 +555,11 @@ def test_a_checkpoint_without_extension_lines_is_reported_as_unnumbered():
         "links 1-4 are in signed checkpoint ? of ?; 1 newer link(s) chain on"
     )
     assert result.state["checkpoint"]["number"] == 0
+
+
+def test_an_empty_checkpoint_number_counts_as_none():
+    data = bundle()
+    body = data["checkpoint"]["note"].rpartition("\n\n")[0].split("\n")
+    _resign(data, "\n".join([*body[:3], "rapport-checkpoint "]) + "\n")
+    result = verify(data, fingerprint_wanted=FINGERPRINT)
+    assert result.ok and result.state["checkpoint"]["number"] == 0
