@@ -5,6 +5,8 @@ public functions (`compute_hash`, `verify_chain`, `verified.advance`)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 
 import pytest
 
@@ -41,12 +43,12 @@ def test_verifying_after_a_signed_link_recomputes_only_what_follows(patient, pat
     assert verify_chain(patient.pk, after=(5, events[4].hash)) is None
     assert verify_chain(patient.pk, head=(5, events[4].hash)) is None
     problem = verify_chain(patient.pk, after=(3, "f" * 64))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         3,
         "it differs from the signed checkpoint (log rewritten)",
     )
     problem = verify_chain(patient.pk, after=(6, "f" * 64))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         6,
         "it was in the signed checkpoint but is missing (log truncated)",
     )
@@ -55,7 +57,7 @@ def test_verifying_after_a_signed_link_recomputes_only_what_follows(patient, pat
 def test_a_head_that_says_more_or_other_than_the_chain_is_named(patient, patient_user):
     events = _chain(patient, patient_user, 3)
     problem = verify_chain(patient.pk, head=(4, "a" * 64))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         4,
         "the chain ends at 3 but its head says 4 (events were removed)",
     )
@@ -78,13 +80,13 @@ def test_each_broken_link_is_named_at_its_sequence(patient, patient_user):
     events = _chain(patient, patient_user, 6)
     raw_sql(f"UPDATE {EVENTS} SET prev_hash = %s WHERE id = %s", ["e" * 64, events[4].pk])
     problem = verify_chain(patient.pk)
-    assert (problem.sequence, problem.reason) == (5, "prev_hash does not match the link before")
+    assert named(problem, patient) == (5, "prev_hash does not match the link before")
     raw_sql(f"UPDATE {EVENTS} SET purpose = 'x' WHERE id = %s", [events[1].pk])
     problem = verify_chain(patient.pk)
-    assert (problem.sequence, problem.reason) == (2, "its fields were changed after writing")
+    assert named(problem, patient) == (2, "its fields were changed after writing")
     raw_sql(f"DELETE FROM {EVENTS} WHERE id = %s", [events[0].pk])
     problem = verify_chain(patient.pk)
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         1,
         "expected sequence 1, found 2 (missing event)",
     )
@@ -94,7 +96,7 @@ def test_a_signed_hash_the_chain_no_longer_holds_is_named(patient, patient_user)
     events = _chain(patient, patient_user, 3)
     assert verify_chain(patient.pk, signed={2: events[1].hash}) is None
     problem = verify_chain(patient.pk, signed={2: "a" * 64})
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         2,
         "it differs from the signed checkpoint (log rewritten)",
     )
@@ -108,6 +110,12 @@ def test_progress_is_reported_every_batch(patient, patient_user):
 
 
 # --- verified.advance: the page's bounded verification --------------------------------------
+
+
+def named(problem, patient) -> tuple[int, str]:
+    """The problem's link and reason, after checking it names the patient's chain."""
+    assert problem.patient_id == patient.pk
+    return problem.sequence, problem.reason
 
 
 def mark_of(patient):
@@ -141,7 +149,7 @@ def test_advance_names_a_rewritten_verified_link(patient, patient_user):
     mark, problem = _problem_after(
         patient, f"UPDATE {EVENTS} SET hash = %s WHERE id = %s", ["b" * 64, events[1].pk]
     )
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         2,
         "it changed after it was verified (log rewritten)",
     )
@@ -156,7 +164,7 @@ def test_advance_names_a_rewritten_verified_link(patient, patient_user):
 def test_advance_names_a_verified_link_that_is_gone(patient, patient_user):
     events = _chain(patient, patient_user, 4)
     _mark, problem = _problem_after(patient, f"DELETE FROM {EVENTS} WHERE id = %s", [events[1].pk])
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         2,
         "it was verified before but is missing (log truncated)",
     )
@@ -167,7 +175,7 @@ def test_advance_names_a_verified_link_that_is_gone_with_everything_after(patien
     verified.advance(patient.pk, limit=2)
     raw_sql(f"DELETE FROM {EVENTS} WHERE patient_id = %s AND sequence >= 2", [patient.pk])
     _mark, problem = verified.advance(patient.pk, (3, events[2].hash))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         2,
         "it was verified before but is missing (log truncated)",
     )
@@ -178,7 +186,7 @@ def test_advance_names_links_after_the_mark(patient, patient_user):
     _mark, problem = _problem_after(
         patient, f"UPDATE {EVENTS} SET purpose = 'x' WHERE id = %s", [events[3].pk]
     )
-    assert (problem.sequence, problem.reason) == (4, "its fields were changed after writing")
+    assert named(problem, patient) == (4, "its fields were changed after writing")
     assert mark_of(patient).sequence == 3
 
 
@@ -187,13 +195,13 @@ def test_advance_names_a_broken_prev_hash(patient, patient_user):
     _mark, problem = _problem_after(
         patient, f"UPDATE {EVENTS} SET prev_hash = %s WHERE id = %s", ["c" * 64, events[2].pk]
     )
-    assert (problem.sequence, problem.reason) == (3, "prev_hash does not match the link before")
+    assert named(problem, patient) == (3, "prev_hash does not match the link before")
 
 
 def test_advance_names_a_missing_middle_event(patient, patient_user):
     events = _chain(patient, patient_user, 5)
     _mark, problem = _problem_after(patient, f"DELETE FROM {EVENTS} WHERE id = %s", [events[2].pk])
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         3,
         "expected sequence 3, found 4 (missing event)",
     )
@@ -203,7 +211,7 @@ def test_advance_names_a_head_that_moved_back(patient, patient_user):
     events = _chain(patient, patient_user, 4)
     verified.advance(patient.pk, limit=3)
     _mark, problem = verified.advance(patient.pk, (1, events[0].hash))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         2,
         "the chain was verified up to 3 but its head now says 1 (events were removed)",
     )
@@ -212,7 +220,7 @@ def test_advance_names_a_head_that_moved_back(patient, patient_user):
 def test_advance_names_a_head_beyond_the_chain(patient, patient_user):
     events = _chain(patient, patient_user, 3)
     _mark, problem = verified.advance(patient.pk, (5, events[2].hash))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         4,
         "the chain ends at 3 but its head says 5 (events were removed)",
     )
@@ -221,7 +229,7 @@ def test_advance_names_a_head_beyond_the_chain(patient, patient_user):
 def test_advance_names_a_head_with_another_hash(patient, patient_user):
     _chain(patient, patient_user, 3)
     _mark, problem = verified.advance(patient.pk, (3, "d" * 64))
-    assert (problem.sequence, problem.reason) == (
+    assert named(problem, patient) == (
         3,
         "it differs from the chain's head (log rewritten)",
     )
@@ -232,3 +240,80 @@ def test_advance_walks_a_long_catch_up_with_a_cursor(patient, patient_user, monk
     events = _chain(patient, patient_user, 7)
     mark, problem = verified.advance(patient.pk)
     assert problem is None and (mark.sequence, mark.hash) == (7, events[6].hash)
+
+
+def test_only_the_patients_own_events_are_verified(patient, patient_user, other_patient):
+    _chain(other_patient, patient_user, 2)
+    _chain(patient, patient_user, 2)
+    _chain(other_patient, patient_user, 1)
+    assert verify_chain(patient.pk) is None and verify_chain(other_patient.pk) is None
+
+
+def test_the_first_link_signed_is_checked_too(patient, patient_user):
+    events = _chain(patient, patient_user, 2)
+    assert verify_chain(patient.pk, after=(1, events[0].hash)) is None
+    problem = verify_chain(patient.pk, after=(1, "f" * 64))
+    assert (problem.patient_id, problem.sequence) == (patient.pk, 1)
+
+
+def test_problems_name_the_patient(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    problems = [
+        verify_chain(patient.pk, after=(3, "f" * 64)),
+        verify_chain(patient.pk, after=(4, "f" * 64)),
+        verify_chain(patient.pk, signed={2: "a" * 64}),
+        verify_chain(patient.pk, head=(9, "a" * 64)),
+    ]
+    raw_sql(f"UPDATE {EVENTS} SET prev_hash = %s WHERE id = %s", ["e" * 64, events[2].pk])
+    problems.append(verify_chain(patient.pk))
+    raw_sql(f"UPDATE {EVENTS} SET purpose = 'x' WHERE id = %s", [events[1].pk])
+    problems.append(verify_chain(patient.pk))
+    raw_sql(f"DELETE FROM {EVENTS} WHERE id = %s", [events[0].pk])
+    problems.append(verify_chain(patient.pk))
+    assert [problem.patient_id for problem in problems] == [patient.pk] * 7
+
+
+def test_by_default_the_chain_must_end_where_its_head_row_says(patient, patient_user):
+    events = _chain(patient, patient_user, 3)
+    raw_sql(f"DELETE FROM {EVENTS} WHERE id = %s", [events[2].pk])
+    problem = verify_chain(patient.pk)
+    assert (problem.patient_id, problem.sequence, problem.reason) == (
+        patient.pk,
+        3,
+        "the chain ends at 2 but its head says 3 (events were removed)",
+    )
+
+
+def test_advance_reads_only_the_patients_own_events(patient, patient_user, other_patient):
+    _chain(other_patient, patient_user, 2)
+    events = _chain(patient, patient_user, 2)
+    _chain(other_patient, patient_user, 2)
+    mark, problem = verified.advance(patient.pk)
+    assert problem is None and (mark.sequence, mark.hash) == (2, events[1].hash)
+
+
+def test_advance_checks_a_mark_at_the_first_link(patient, patient_user):
+    events = _chain(patient, patient_user, 2)
+    verified.advance(patient.pk, limit=1)
+    raw_sql(f"UPDATE {EVENTS} SET hash = %s WHERE id = %s", ["b" * 64, events[0].pk])
+    _mark, problem = verified.advance(patient.pk)
+    assert named(problem, patient) == (1, "it changed after it was verified (log rewritten)")
+
+
+@pytest.fixture
+def new_york_local_time():
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ")
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_the_hash_does_not_depend_on_the_machines_time_zone(new_york_local_time):
+    moment = dt.datetime(2026, 12, 3, 9, 0, 0, 7, tzinfo=dt.UTC)
+    values = canonical_values(AccessEvent(occurred_at=moment, hash_version=1))
+    assert values["occurred_at"] == "2026-12-03T09:00:00.000007Z"

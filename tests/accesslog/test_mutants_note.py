@@ -53,7 +53,7 @@ def test_signing_appends_one_signature_line_after_an_empty_line():
 
 @pytest.mark.parametrize("name", ["has space", "has+plus", ""])
 def test_a_key_name_with_a_space_or_a_plus_is_refused(name):
-    with pytest.raises(note.NoteError, match="a key name has no spaces and no '\\+'"):
+    with pytest.raises(note.NoteError, match="^a key name has no spaces and no '\\+'$"):
         note.sign(BODY, name, KEY)
 
 
@@ -158,3 +158,29 @@ BAD_NUMBER = "^bad checkpoint number or previous hash$"
 def test_malformed_bodies_are_refused_by_name(body, message):
     with pytest.raises(note.NoteError, match=message):
         note.parse_body(body)
+
+
+def test_a_note_whose_text_has_an_empty_line_opens_at_its_last_one():
+    text = "first paragraph\n\nsecond paragraph\n"
+    assert note.open_note(note.sign(text, NAME, KEY), NAME, [PUBLIC]) == (text, PUBLIC)
+
+
+def test_our_signature_under_another_name_does_not_open_the_note():
+    raw = note.key_id(NAME, PUBLIC) + KEY.sign(BODY.encode())
+    signed = f"{BODY}\n\u2014 someone.else/log {base64.b64encode(raw).decode()}\n"
+    with pytest.raises(note.NoteError, match="^not signed by a key we trust$"):
+        note.open_note(signed, NAME, [PUBLIC])
+
+
+def test_a_signature_with_characters_outside_base64_is_refused():
+    line = _signature_line(NAME, KEY)
+    broken = line[:-10] + "*" + line[-10:]  # inside the base64
+    with pytest.raises(note.NoteError, match="^a signature is not base64$"):
+        note.open_note(f"{BODY}\n{broken}\n", NAME, [PUBLIC])
+    with pytest.raises(note.NoteError, match="^a signature is not base64$"):
+        note.open_note(f"{BODY}\n{line} AAAA\n", NAME, [PUBLIC])
+
+
+def test_an_extension_value_may_hold_spaces():
+    parsed = note.parse_body(_body(time="rapport-time 3 December 2026"))
+    assert parsed.time == "3 December 2026"

@@ -10,6 +10,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -453,3 +454,112 @@ def test_the_command_reports_unreadable_files(tmp_path, capsys):
     missing = tmp_path / "new-state.json"
     assert rapport_verify.main([str(path), "--state", str(missing)]) == 0
     assert json.loads(missing.read_text())["checkpoint"]["number"] == 9
+
+
+def test_a_failed_result_is_not_ok():
+    result = rapport_verify.Result()
+    result.fail("x")
+    assert result.ok is False and result.problems == ["x"]
+
+
+def test_a_leaf_index_at_the_tree_size_is_refused():
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(2)]
+    assert rapport_verify.root_from_inclusion_proof(2, 2, leaves[0], [leaves[1]]) is None
+
+
+def test_a_state_without_a_head_sequence_is_nothing_to_compare():
+    result = verify(bundle(), state={"head": {}, "checkpoint": {}})
+    assert result.ok, result.problems
+
+
+def test_the_command_checks_the_fingerprint_it_is_given(tmp_path, capsys):
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle()), encoding="utf-8")
+    wrong = "0000 1111 2222 3333 4444 5555 6666 7777"
+    assert rapport_verify.main([str(path), "--fingerprint", wrong]) == 1
+    assert "BROKEN: the bundle's key is not the key on your handout" in capsys.readouterr().out
+
+
+def test_the_command_explains_itself(capsys):
+    with pytest.raises(SystemExit):
+        rapport_verify.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Check a Rapport access-log proof bundle on your own computer, without asking the clinic."
+        " positional arguments:" in out
+    )  # the first paragraph of the docstring, and only that
+    for text in (
+        "the access-log-proof.json you downloaded",
+        "the key fingerprint on your handout",
+        "a file remembering what you verified last time",
+    ):
+        assert re.search(rf"\s{re.escape(text)}(\s|$)", out), text
+
+
+def test_open_note_takes_the_last_empty_line_and_needs_a_text():
+    text = "first paragraph\n\nsecond paragraph\n"
+    assert rapport_verify.open_note(note.sign(text, ORIGIN, KEY), ORIGIN, PUBLIC) == text
+    assert rapport_verify.open_note(note.sign("\n", ORIGIN, KEY), ORIGIN, PUBLIC) is None
+
+
+def test_open_note_refuses_lines_that_are_not_strict_base64_or_not_ours():
+    signed = bundle()["checkpoint"]["note"]
+    body, _sep, line = signed.rpartition("\n\n")
+    line = line.strip()
+    starred = line[:-10] + "*" + line[-10:]
+    assert rapport_verify.open_note(f"{body}\n\n{starred}\n", ORIGIN, PUBLIC) is None
+    raw = base64.b64decode(line.split(" ")[-1])
+    other_name = f"\u2014 someone.else/log {base64.b64encode(raw).decode()}"
+    assert rapport_verify.open_note(f"{body}\n\n{other_name}\n", ORIGIN, PUBLIC) is None
+    short = f"\u2014 {ORIGIN} {base64.b64encode(raw[:67]).decode()}"
+    assert rapport_verify.open_note(f"{body}\n\n{short}\n", ORIGIN, PUBLIC) is None
+
+
+def test_parse_checkpoint_needs_three_lines_and_strict_base64():
+    root = base64.b64encode(bytes(32)).decode()
+    assert rapport_verify.parse_checkpoint(f"{ORIGIN}\n5\n{root}\n")["size"] == 5
+    starred = root[:10] + "*" + root[10:]
+    assert rapport_verify.parse_checkpoint(f"{ORIGIN}\n5\n{starred}\n") is None
+
+
+def test_missing_parts_of_a_bundle_are_named():
+    no_origin = bundle()
+    no_origin.pop("origin")
+    assert verify(no_origin).problems == ["the checkpoint's signature does not verify"]
+    no_note = bundle()
+    no_note["checkpoint"] = {}
+    assert verify(no_note).problems == ["the checkpoint's signature does not verify"]
+    no_proof = bundle()
+    no_proof.pop("inclusion_proof")
+    assert verify(no_proof).problems == [NOT_IN_TREE]
+    no_index = bundle(index=1)
+    no_index["leaf"].pop("index")
+    assert verify(no_index).problems == [NOT_IN_TREE]
+
+
+def test_a_checkpoint_without_a_leaf_is_not_a_checkpoint_of_the_patient_yet():
+    data = bundle()
+    data["leaf"] = None
+    result = verify(data, fingerprint_wanted=FINGERPRINT)
+    assert result.ok
+    assert result.notes[-1] == "your log is not in a signed checkpoint yet (it is too recent)"
+
+
+def test_a_checkpoint_without_extension_lines_is_reported_as_unnumbered():
+    data = bundle()
+    body = data["checkpoint"]["note"].rpartition("\n\n")[0].split("\n")
+    _resign(data, "\n".join(body[:3]) + "\n")
+    result = verify(data, fingerprint_wanted=FINGERPRINT)
+    assert result.ok, result.problems
+    assert result.notes[-1] == (
+        "links 1-4 are in signed checkpoint ? of ?; 1 newer link(s) chain on"
+    )
+    assert result.state["checkpoint"]["number"] == 0
+
+
+def test_an_empty_checkpoint_number_counts_as_none():
+    data = bundle()
+    body = data["checkpoint"]["note"].rpartition("\n\n")[0].split("\n")
+    _resign(data, "\n".join([*body[:3], "rapport-checkpoint "]) + "\n")
+    result = verify(data, fingerprint_wanted=FINGERPRINT)
+    assert result.ok and result.state["checkpoint"]["number"] == 0
