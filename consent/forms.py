@@ -91,7 +91,7 @@ class GrantForm(PurposeMixin):
     def clean(self) -> dict:
         cleaned = super().clean()
         self.clean_purpose_fields(cleaned)
-        kind, _, pk = (cleaned.get("grantee") or "").partition(":")
+        kind, _sep, pk = (cleaned.get("grantee") or "").partition(":")
         cleaned["grantee_user"] = self.physician_choices.get(pk) if kind == "user" else None
         cleaned["grantee_team"] = self.team_choices.get(pk) if kind == "team" else None
         if (
