@@ -102,7 +102,7 @@ def topics_named(names: Iterable[str]) -> list[Topic]:
         slug = slugify(name)[:60]
         if not slug:
             continue
-        topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name": name})
+        topic, _created = Topic.objects.get_or_create(slug=slug, defaults={"name": name})
         topics.append(topic)
     return topics
 

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 
 import orjson
+from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
 
 from accesslog.models import AccessEvent
@@ -26,16 +28,18 @@ FLUSH_BYTES = 64 * 1024
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 
 
-def _lazy_text(value):
-    """A translatable label (a choice's display) as text in the active language."""
+def _display_text(value) -> str:
+    """Labels are translatable (lazy) strings; the file for other systems is in the clinic's
+    language whatever the patient reads the portal in, so two exports stay alike."""
     if isinstance(value, Promise):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+        with translation.override(settings.LANGUAGE_CODE):
+            return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def _dumps(value: dict) -> bytes:
     """Compact UTF-8 JSON (orjson: about ten times faster than json on these resources)."""
-    return orjson.dumps(value, default=_lazy_text)
+    return orjson.dumps(value, default=_display_text)
 
 
 def export_cutoff(export_event: AccessEvent) -> tuple[dt.datetime, int]:

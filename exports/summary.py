@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from accesslog.models import AccessEvent
+from clinic.models import Role
 from consent.models import AccessRequest, ConsentGrant, EmergencyAccess, GivenVia
 from patients.models import CATEGORY_PLURALS, Patient, RecordCategory, RecordEntry
 
@@ -24,6 +26,15 @@ from .bundle import (
     grants_of,
     open_requests_of,
 )
+
+# A sharing choice's state and a reader's role, in the patient's words.
+GRANT_STATUS_LABELS = {
+    "active": _("in force"),
+    "scheduled": _("not started yet"),
+    "expired": _("ended"),
+    "revoked": _("stopped by you"),
+}
+ROLE_LABELS = {value: label for value, label in Role.choices}
 
 
 @dataclass
@@ -60,7 +71,7 @@ def summarise(patient: Patient, export_event: AccessEvent) -> Summary:
         {
             "grant": grant,
             "text": grant.describe(until),
-            "status": grant.status(until),
+            "status": GRANT_STATUS_LABELS[grant.status(until)],
             "in_person": grant.given_via == GivenVia.IN_PERSON,
         }
         for grant in sorted(grants, key=lambda grant: (grant.created_at, grant.pk), reverse=True)
@@ -73,6 +84,8 @@ def summarise(patient: Patient, export_event: AccessEvent) -> Summary:
         .annotate(reads=Count("id"))
         .order_by("-month", "actor_name", "actor_id")
     )
+    for row in by_month:
+        row["actor_role"] = ROLE_LABELS.get(row["actor_role"], row["actor_role"])
     return Summary(
         patient=patient,
         categories=categories,

@@ -29,7 +29,7 @@ MRN_LENGTH = 8
 def generate_mrn() -> str:
     """A random medical record number: unrelated to any other patient's, so one MRN tells nothing
     about the next (about 39 bits)."""
-    return "R" + "".join(secrets.choice(MRN_ALPHABET) for _ in range(MRN_LENGTH))
+    return "R" + "".join(secrets.choice(MRN_ALPHABET) for _position in range(MRN_LENGTH))
 
 
 class Language(models.TextChoices):

@@ -249,7 +249,7 @@ def test_the_situation_and_reason_reach_the_patient_and_the_reviewer(
 ):
     break_glass(doctor, patient, situation=EmergencySituation.MEDICATION)
     access = EmergencyAccess.objects.get()
-    label = str(EmergencySituation.MEDICATION.label)
+    label = str(EmergencySituation.MEDICATION.label)  # labels are translatable (lazy)
     client.force_login(patient_user)
     assert label in client.get("/portal/sharing/").content.decode()
     client.force_login(privacy_officer)
