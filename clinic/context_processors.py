@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import F, Func, Subquery
 from django.http import HttpRequest
@@ -10,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from .extensions import collect
 from .middleware import idle_limit_for
 from .models import STAFF_ROLES, Role, User
+from .prepared import INT, PreparedQuery
 
 STAFF = tuple(STAFF_ROLES)
 HOME_URLS = ("/", "/portal/", "/staff/")
@@ -25,31 +28,77 @@ NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
 ]
 
 
-def badge_counts(user) -> dict[str, tuple[int, str]]:
-    """{url name: (count, label)} for the navigation badges, counted in one query."""
+def _wanted_badges(user) -> dict:
+    """{url name: (queryset to count, label)} from every app's `nav_badges`."""
     wanted: dict = {}
     for badge_function in collect("navigation", "nav_badges"):
         wanted.update(badge_function(user))
-    if not wanted:
+    return wanted
+
+
+def _counts_query(user_id: int, wanted: dict):
+    """One row: each badge's count, as `badge_<n>` in the order of `wanted`."""
+    return User.objects.filter(pk=user_id).values(
+        **{
+            f"badge_{index}": Subquery(
+                queryset.order_by().annotate(rows=Func(F("pk"), function="COUNT")).values("rows")
+            )
+            for index, (queryset, _label) in enumerate(wanted.values())
+        }
+    )[:1]
+
+
+def _stand_in(role: str | None, user_id: int, patient_id: int | None) -> User:
+    """A user of this role with these ids, for the apps' `nav_badges` to build their queries on."""
+    user = User(pk=user_id)
+    user.__dict__["role"] = role  # the cached property, without the profile it comes from
+    patient_model = User._meta.get_field("patient").related_model
+    user._state.fields_cache["patient"] = (
+        None if patient_id is None else patient_model(pk=patient_id, user_id=user_id)
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class _Badges:
+    labels: tuple[tuple[str, str], ...]  # (url name, label) in the order of the counts
+    query: PreparedQuery | None
+
+
+_badges_by_shape: dict[tuple, _Badges] = {}
+
+
+def _badges_for(role: str | None, with_patient: bool) -> _Badges:
+    """The badges people of this role see and their counting query, prepared once per process
+    (clinic/prepared.py): which badges a person sees depends on their role, and whether they are
+    a patient, never on their ids."""
+    shape = (role, with_patient)
+    found = _badges_by_shape.get(shape)
+    if found is None:
+
+        def build(user_id: int, patient_id: int | None = None):
+            return _counts_query(user_id, _wanted_badges(_stand_in(role, user_id, patient_id)))
+
+        sample = _wanted_badges(_stand_in(role, 1, 1 if with_patient else None))
+        labels = tuple((url_name, label) for url_name, (_queryset, label) in sample.items())
+        kinds = {"user_id": INT, **({"patient_id": INT} if with_patient else {})}
+        found = _Badges(labels, PreparedQuery(build, **kinds) if labels else None)
+        _badges_by_shape[shape] = found
+    return found
+
+
+def badge_counts(user) -> dict[str, tuple[int, str]]:
+    """{url name: (count, label)} for the navigation badges, counted in one query."""
+    patient = getattr(user, "patient", None)
+    badges = _badges_for(user.role, patient is not None)
+    if badges.query is None:
         return {}
-    names = {f"badge_{index}": url_name for index, url_name in enumerate(wanted)}
-    counts = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            **{
-                alias: Subquery(
-                    wanted[url_name][0]
-                    .order_by()
-                    .annotate(rows=Func(F("pk"), function="COUNT"))
-                    .values("rows")
-                )
-                for alias, url_name in names.items()
-            }
-        )
-        .first()
-    ) or {}
+    ids = {"user_id": user.pk, **({"patient_id": patient.pk} if patient is not None else {})}
+    rows = badges.query(**ids)
+    counts = rows[0] if rows else {}
     return {
-        url_name: (counts.get(alias) or 0, wanted[url_name][1]) for alias, url_name in names.items()
+        url_name: (counts.get(f"badge_{index}") or 0, label)
+        for index, (url_name, label) in enumerate(badges.labels)
     }
 
 
