@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import F, Func, Subquery
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from .extensions import collect
 from .middleware import idle_limit_for
@@ -102,21 +102,36 @@ def badge_counts(user) -> dict[str, tuple[int, str]]:
     }
 
 
+def _links_for(role: str | None) -> tuple[tuple[str, str, str], ...]:
+    """(label, url name, url) of the navigation for this role, in order. The same for every
+    request of a process (for one URL configuration), so worked out once."""
+    key = (role, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    found = _links_by_role.get(key)
+    if found is None:
+        entries = list(NAV_ITEMS)
+        for app_items in collect("navigation", "NAV_ITEMS"):
+            entries.extend(app_items)
+        links = []
+        for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
+            if role not in roles and not (role is None and "anonymous" in roles):
+                continue
+            try:
+                links.append((label, url_name, reverse(url_name)))
+            except NoReverseMatch:
+                continue
+        found = _links_by_role[key] = tuple(links)
+    return found
+
+
+_links_by_role: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+
+
 def navigation_items(request: HttpRequest) -> list[dict]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
-    entries = list(NAV_ITEMS)
-    for app_items in collect("navigation", "NAV_ITEMS"):
-        entries.extend(app_items)
     badges = badge_counts(user) if role is not None else {}
     items = []
-    for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
-        if role not in roles and not (role is None and "anonymous" in roles):
-            continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
+    for label, url_name, url in _links_for(role):
         current = request.path == url or (url not in HOME_URLS and request.path.startswith(url))
         count, badge_label = badges.get(url_name, (0, ""))
         items.append(

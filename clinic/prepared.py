@@ -21,8 +21,9 @@ import copy
 import datetime as dt
 import logging
 import threading
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connections
 from django.db.models import QuerySet
@@ -53,6 +54,12 @@ def _adapt(connection, kind: str, value):
     return value
 
 
+def _shallow_copy(thing):
+    copied = type(thing).__new__(type(thing))
+    copied.__dict__.update(thing.__dict__)
+    return copied
+
+
 @dataclass(frozen=True)
 class _Compiled:
     queryset: QuerySet
@@ -60,6 +67,8 @@ class _Compiled:
     sql: str
     params: tuple
     positions: dict[str, tuple[int, ...]]
+    # Per connection (one per thread): each column's converters from database values.
+    converters: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary)
 
 
 class PreparedQuery:
@@ -131,8 +140,21 @@ class PreparedQuery:
         compiler.connection = connection
         sql, bound = compiled.sql, tuple(params)
         compiler.as_sql = lambda *args, **kwargs: (sql, bound)
-        queryset = compiled.queryset._chain()
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        # The converters of each column depend on the column and the connection, not the values.
+        converters = compiled.converters.get(connection)
+        if converters is None:
+            fields = [column[0] for column in compiled.compiler.select[: compiler.col_count]]
+            converters = compiler.get_converters(fields)
+            with self._lock:
+                compiled.converters[connection] = converters
+        compiler.get_converters = lambda expressions: converters
+        # Shallow copies (not copy.copy: a QuerySet's pickling state evaluates it): evaluating a
+        # queryset reads its query and never changes it, and a full clone costs as much as the
+        # rest of the run.
+        query = _shallow_copy(compiled.queryset.query)
+        query.get_compiler = lambda *args, **kwargs: compiler
+        queryset = _shallow_copy(compiled.queryset)
+        queryset.query, queryset._result_cache, queryset._prefetch_done = query, None, False
         return queryset
 
     def __call__(self, **values) -> list:
