@@ -154,7 +154,7 @@ class PreparedQuery:
         query = _shallow_copy(compiled.queryset.query)
         query.get_compiler = lambda *args, **kwargs: compiler
         queryset = _shallow_copy(compiled.queryset)
-        queryset.query, queryset._result_cache, queryset._prefetch_done = query, None, False
+        queryset._query, queryset._result_cache, queryset._prefetch_done = query, None, False
         return queryset
 
     def __call__(self, **values) -> list:
