@@ -50,6 +50,10 @@ def page(name: str) -> tuple[Client, list[str]]:
         return _client_for(patient.user), ["/portal/"]
     if name == "entry":
         physician = User.objects.get(email="bench.physician@rapport.example")
+        if not physician.authenticator_set.exists():  # staff pages need two-step set up
+            from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+            TOTP.activate(physician, generate_totp_secret())
         entries = RecordEntry.objects.order_by("patient_id", "pk").values_list("patient_id", "pk")
         paths = [f"/staff/patients/{p}/entries/{e}/" for p, e in entries[:200]]
         return _client_for(physician), paths
