@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import Resolver404, resolve, reverse
+import functools
+
+from django.conf import settings
+from django.urls import Resolver404, get_urlconf, resolve, reverse
 from django.utils import timezone
 
 from clinic.decorators import ONBOARDING_ROLES
@@ -32,8 +35,14 @@ PORTAL_PLACES: dict[str, tuple[str, str]] = {
 
 def _exists(path: str) -> bool:
     """Only offer portal pages that exist (some arrive with later features)."""
+    return _resolves(path, get_urlconf(), settings.ROOT_URLCONF)
+
+
+@functools.cache
+def _resolves(path: str, urlconf, root_urlconf: str) -> bool:
+    """Whether `path` is a page: the same answer for a URL configuration, so asked once."""
     try:
-        resolve(path)
+        resolve(path, urlconf)
     except Resolver404:
         return False
     return True
