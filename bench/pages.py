@@ -69,8 +69,8 @@ class Gunicorn:
     (flags on the command line: the bench does not depend on a configuration file, and does not
     load the production one, see bench/gunicorn_flags.py)."""
 
-    def __init__(self, app: str, env: dict[str, str], probe: str) -> None:
-        self.app, self.env, self.probe = app, env, probe
+    def __init__(self, app: str, env: dict[str, str], probe: str, root: Path = ROOT) -> None:
+        self.app, self.env, self.probe, self.root = app, env, probe, root
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         # Each request is logged, as in production (same format), to a file, not the console.
@@ -94,7 +94,7 @@ class Gunicorn:
                 f"--access-logfile={self.access_log}",
                 f"--access-logformat={ACCESS_LOG_FORMAT}",
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
         )
         deadline = time.monotonic() + 60
