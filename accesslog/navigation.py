@@ -3,6 +3,8 @@ clinic/extensions.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import segno
 from django.conf import settings
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.i18n import day_month_time
 from clinic.models import Role
+from clinic.prepared import DATETIME, INT, PreparedQuery
 from patients.models import Patient
 
 from .keys import trusted_keys
@@ -52,19 +55,17 @@ def _month_start():
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def portal_summary(patient) -> list[dict]:
-    """Looks by other people this month (and how many were emergencies) and how far the log has
-    been verified, from the stored mark (`accesslog.verified`) rather than re-hashing. One query."""
+def _summary_figures(patient_id: int, user_id: int, month_start: dt.datetime):
     looks = (
-        AccessEvent.objects.filter(patient=OuterRef("pk"), occurred_at__gte=_month_start())
-        .exclude(actor_id=patient.user_id)
+        AccessEvent.objects.filter(patient=OuterRef("pk"), occurred_at__gte=month_start)
+        .exclude(actor_id=user_id)
         .order_by()
         .annotate(one=Value(1))
         .values("one")
     )
     mark = AccessChainVerification.objects.filter(patient=OuterRef("pk"))
-    figures = (
-        Patient.objects.filter(pk=patient.pk)
+    return (
+        Patient.objects.filter(pk=patient_id)
         .annotate(
             looks=Subquery(looks.annotate(n=Count("pk")).values("n")[:1], IntegerField()),
             emergency=Subquery(
@@ -87,9 +88,23 @@ def portal_summary(patient) -> list[dict]:
                 )
             ),
         )
-        .values("looks", "emergency", "head", "verified", "verified_at", "broken", "alarm")
-        .first()
-    ) or {}
+        .values("looks", "emergency", "head", "verified", "verified_at", "broken", "alarm")[:1]
+    )
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_SUMMARY_FIGURES = PreparedQuery(
+    _summary_figures, patient_id=INT, user_id=INT, month_start=DATETIME
+)
+
+
+def portal_summary(patient) -> list[dict]:
+    """Looks by other people this month (and how many were emergencies) and how far the log has
+    been verified, from the stored mark (`accesslog.verified`) rather than re-hashing. One query."""
+    rows = _SUMMARY_FIGURES(
+        patient_id=patient.pk, user_id=patient.user_id, month_start=_month_start()
+    )
+    figures = rows[0] if rows else {}
     looks_n, emergency = figures.get("looks") or 0, figures.get("emergency") or 0
     log_url = reverse("portal:access_log")
     return [

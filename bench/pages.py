@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2
 THREADS = 4  # gthread: one worker thread per keep-alive connection of the load generator
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'  # gunicorn.conf.py's
 _merge = threading.Lock()
 
 
@@ -64,12 +66,15 @@ def free_port() -> int:
 
 class Gunicorn:
     """A gunicorn process serving `app` on a free loopback port, with WORKERS gthread workers
-    (flags on the command line: the bench does not depend on a configuration file)."""
+    (flags on the command line: the bench does not depend on a configuration file, and does not
+    load the production one, see bench/gunicorn_flags.py)."""
 
-    def __init__(self, app: str, env: dict[str, str], probe: str) -> None:
-        self.app, self.env, self.probe = app, env, probe
+    def __init__(self, app: str, env: dict[str, str], probe: str, root: Path = ROOT) -> None:
+        self.app, self.env, self.probe, self.root = app, env, probe, root
         self.port = free_port()
         self.process: subprocess.Popen | None = None
+        # Each request is logged, as in production (same format), to a file, not the console.
+        self.access_log = Path(tempfile.gettempdir()) / f"rapport-bench-access-{self.port}.log"
 
     def __enter__(self) -> Gunicorn:
         self.process = subprocess.Popen(
@@ -84,8 +89,12 @@ class Gunicorn:
                 f"--threads={THREADS}",
                 "--keep-alive=30",
                 "--log-level=warning",
+                # Only these flags: not the production gunicorn.conf.py of the working directory.
+                "--config=python:bench.gunicorn_flags",
+                f"--access-logfile={self.access_log}",
+                f"--access-logformat={ACCESS_LOG_FORMAT}",
             ],
-            cwd=ROOT,
+            cwd=self.root,
             env=self.env,
         )
         deadline = time.monotonic() + 60
@@ -112,6 +121,7 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.access_log.unlink(missing_ok=True)
 
 
 def _hammer(port: int, targets: list[Target], start: int, stop_at: float, result: Round) -> None:

@@ -20,13 +20,16 @@ Figures, compared with the targets in DESIGN.md:
 
 Scale with BENCH_SCALE (default 1.0; e.g. 0.1 for a quick run, 0.01 for a smoke run); run some
 parts only with e.g. BENCH_ONLY=appends,pages,http (parts: checkpoint, appends, delivery, pages,
-http, faults, access_log). Every part but the HTTP and fault ones needs PostgreSQL (`make bench`);
-those also run on SQLite (`DATABASE_URL=sqlite:///...`, as their smoke tests do). Results are
-printed and written to bench/results/latest.md (BENCH_RESULTS to write elsewhere).
+http, faults, access_log). BENCH_COMPARE_ROOT=<a checkout of another commit> also serves that
+commit's portal and measures its pages in the same rounds ("..., before" rows). Every part but the
+HTTP and fault ones needs PostgreSQL (`make bench`); those also run on SQLite
+(`DATABASE_URL=sqlite:///...`, as their smoke tests do). Results are printed and written to
+bench/results/latest.md (BENCH_RESULTS to write elsewhere).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import statistics
@@ -541,16 +544,35 @@ def bench_http(world: dict) -> None:
         f"connections, gunicorn {pages.WORKERS} workers x {pages.THREADS} threads (gthread)",
         flush=True,
     )
-    with (
-        pages.Gunicorn("bench.bare:application", env, cases[0].targets[0].path) as bare,
-        pages.Gunicorn("clinic.wsgi:application", env, "/healthz") as portal,
-    ):
+    # BENCH_COMPARE_ROOT: a checkout of another commit (same migrations), served by a third
+    # gunicorn on the same database; its pages run in the same interleaved rounds, so a change is
+    # measured against what came before under the same load.
+    compare_root = os.environ.get("BENCH_COMPARE_ROOT")
+    if compare_root:
+        cases += [
+            pages.Case(f"{case.name}, before", "before", case.targets, case.target_ratio)
+            for case in cases[2:]
+        ]
+    with contextlib.ExitStack() as stack:
+        servers = {
+            "bare": stack.enter_context(
+                pages.Gunicorn("bench.bare:application", env, cases[0].targets[0].path)
+            ),
+            "portal": stack.enter_context(
+                pages.Gunicorn("clinic.wsgi:application", env, "/healthz")
+            ),
+        }
+        if compare_root:
+            servers["before"] = stack.enter_context(
+                pages.Gunicorn(
+                    "clinic.wsgi:application",
+                    {**env, "PYTHONPATH": compare_root},
+                    "/healthz",
+                    root=Path(compare_root),
+                )
+            )
         figures = pages.run_cases(
-            cases,
-            {"bare": bare, "portal": portal},
-            rounds=rounds,
-            seconds=seconds,
-            connections=connections,
+            cases, servers, rounds=rounds, seconds=seconds, connections=connections
         )
     baseline = figures[cases[0].name].rps
     for case in cases:

@@ -16,17 +16,28 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.db.models import Exists, OuterRef
 
+from .prepared import INT, PreparedQuery
+
 MFA_ENABLED = "mfa_enabled_at_load"
 
 
-def _load_user(backend, user_id):
-    user_model = get_user_model()
-    user = (
-        user_model._default_manager.select_related("staff_profile__site", "patient__site")
+def _user_with_facts(user_id: int):
+    return (
+        get_user_model()
+        ._default_manager.select_related("staff_profile__site", "patient__site")
         .annotate(**{MFA_ENABLED: Exists(Authenticator.objects.filter(user_id=OuterRef("pk")))})
-        .filter(pk=user_id)
-        .first()
+        .filter(pk=user_id)[:1]
     )
+
+
+# Built once per process: on every signed-in request this query costs Django far more to build
+# and compile than the database to answer (clinic/prepared.py).
+_USER_WITH_FACTS = PreparedQuery(_user_with_facts, user_id=INT)
+
+
+def _load_user(backend, user_id):
+    found = _USER_WITH_FACTS(user_id=user_id)
+    user = found[0] if found else None
     if user is None or not backend.user_can_authenticate(user):
         return None
     return user

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import F, Func, Subquery
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .extensions import collect
 from .middleware import idle_limit_for
 from .models import STAFF_ROLES, Role, User
+from .prepared import INT, PreparedQuery
 
 STAFF = tuple(STAFF_ROLES)
 HOME_URLS = ("/", "/portal/", "/staff/")
@@ -26,50 +29,111 @@ NAV_ITEMS: list[tuple[int, str, str, tuple[str, ...]]] = [
 ]
 
 
-def badge_counts(user) -> dict[str, tuple[int, str]]:
-    """{url name: (count, label)} for the navigation badges, counted in one query."""
+def _wanted_badges(user) -> dict:
+    """{url name: (queryset to count, label)} from every app's `nav_badges`."""
     wanted: dict = {}
     for badge_function in collect("navigation", "nav_badges"):
         wanted.update(badge_function(user))
-    if not wanted:
+    return wanted
+
+
+def _counts_query(user_id: int, wanted: dict):
+    """One row: each badge's count, as `badge_<n>` in the order of `wanted`."""
+    return User.objects.filter(pk=user_id).values(
+        **{
+            f"badge_{index}": Subquery(
+                queryset.order_by().annotate(rows=Func(F("pk"), function="COUNT")).values("rows")
+            )
+            for index, (queryset, _label) in enumerate(wanted.values())
+        }
+    )[:1]
+
+
+def _stand_in(role: str | None, user_id: int, patient_id: int | None) -> User:
+    """A user of this role with these ids, for the apps' `nav_badges` to build their queries on."""
+    user = User(pk=user_id)
+    user.__dict__["role"] = role  # the cached property, without the profile it comes from
+    patient_model = User._meta.get_field("patient").related_model
+    user._state.fields_cache["patient"] = (
+        None if patient_id is None else patient_model(pk=patient_id, user_id=user_id)
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class _Badges:
+    labels: tuple[tuple[str, str], ...]  # (url name, label) in the order of the counts
+    query: PreparedQuery | None
+
+
+_badges_by_shape: dict[tuple, _Badges] = {}
+
+
+def _badges_for(role: str | None, with_patient: bool) -> _Badges:
+    """The badges people of this role see and their counting query, prepared once per process
+    (clinic/prepared.py): which badges a person sees depends on their role, and whether they are
+    a patient, never on their ids."""
+    shape = (role, with_patient)
+    found = _badges_by_shape.get(shape)
+    if found is None:
+
+        def build(user_id: int, patient_id: int | None = None):
+            return _counts_query(user_id, _wanted_badges(_stand_in(role, user_id, patient_id)))
+
+        sample = _wanted_badges(_stand_in(role, 1, 1 if with_patient else None))
+        labels = tuple((url_name, label) for url_name, (_queryset, label) in sample.items())
+        kinds = {"user_id": INT, **({"patient_id": INT} if with_patient else {})}
+        found = _Badges(labels, PreparedQuery(build, **kinds) if labels else None)
+        _badges_by_shape[shape] = found
+    return found
+
+
+def badge_counts(user) -> dict[str, tuple[int, str]]:
+    """{url name: (count, label)} for the navigation badges, counted in one query."""
+    patient = getattr(user, "patient", None)
+    badges = _badges_for(user.role, patient is not None)
+    if badges.query is None:
         return {}
-    names = {f"badge_{index}": url_name for index, url_name in enumerate(wanted)}
-    counts = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            **{
-                alias: Subquery(
-                    wanted[url_name][0]
-                    .order_by()
-                    .annotate(rows=Func(F("pk"), function="COUNT"))
-                    .values("rows")
-                )
-                for alias, url_name in names.items()
-            }
-        )
-        .first()
-    ) or {}
+    ids = {"user_id": user.pk, **({"patient_id": patient.pk} if patient is not None else {})}
+    rows = badges.query(**ids)
+    counts = rows[0] if rows else {}
     return {
-        url_name: (counts.get(alias) or 0, wanted[url_name][1]) for alias, url_name in names.items()
+        url_name: (counts.get(f"badge_{index}") or 0, label)
+        for index, (url_name, label) in enumerate(badges.labels)
     }
+
+
+def _links_for(role: str | None) -> tuple[tuple[str, str, str], ...]:
+    """(label, url name, url) of the navigation for this role, in order. The same for every
+    request of a process (for one URL configuration), so worked out once."""
+    key = (role, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    found = _links_by_role.get(key)
+    if found is None:
+        entries = list(NAV_ITEMS)
+        for app_items in collect("navigation", "NAV_ITEMS"):
+            entries.extend(app_items)
+        links = []
+        for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
+            if role not in roles and not (role is None and "anonymous" in roles):
+                continue
+            try:
+                links.append((label, url_name, reverse(url_name)))
+            except NoReverseMatch:
+                continue
+        found = _links_by_role[key] = tuple(links)
+    return found
+
+
+_links_by_role: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
 
 
 def navigation_items(request: HttpRequest, badges: dict | None = None) -> list[dict]:
     user = getattr(request, "user", None)
     role = user.role if user is not None and user.is_authenticated else None
-    entries = list(NAV_ITEMS)
-    for app_items in collect("navigation", "NAV_ITEMS"):
-        entries.extend(app_items)
     if badges is None:
         badges = badge_counts(user) if role is not None else {}
     items = []
-    for _order, label, url_name, roles in sorted(entries, key=lambda entry: entry[0]):
-        if role not in roles and not (role is None and "anonymous" in roles):
-            continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
+    for label, url_name, url in _links_for(role):
         current = request.path == url or (url not in HOME_URLS and request.path.startswith(url))
         count, badge_label = badges.get(url_name, (0, ""))
         items.append(

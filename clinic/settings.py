@@ -172,7 +172,7 @@ else:
 
 # Sessions live in the database only, never in signed cookies and never in Redis: a session
 # must not depend on the cache (with `cached_db`, a failed cache write fails the request).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "clinic.sessions"  # Django's `db` engine, its one query prepared
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60

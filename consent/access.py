@@ -163,19 +163,22 @@ class Standing:
     def entry_with_basis(self, reader: Reader, entry_id: int):
         """(entry, basis) for one of this patient's entries the reader may read now, else None.
         One query: the entry comes with whether the derived guardian row exists."""
-        entries = _entries(self.patient)
         if self.kind == ReaderKind.PATIENT:
-            entry = entries.filter(pk=entry_id).first()
+            entry = _entries(self.patient).filter(pk=entry_id).first()
             return None if entry is None else (entry, AccessBasis.SELF)
         if self.kind == ReaderKind.PROXY:
-            entry = within_proxy_view(entries, self.proxy_view).filter(pk=entry_id).first()
+            entry = (
+                within_proxy_view(_entries(self.patient), self.proxy_view)
+                .filter(pk=entry_id)
+                .first()
+            )
             return None if entry is None else (entry, self.proxy_access)
         if self.grants:
             entry = selectors.guarded_entry(
-                reader.user, entries, patient_id=self.patient.pk, entry_id=entry_id
+                reader.user, patient_id=self.patient.pk, entry_id=entry_id
             )
         else:
-            entry = entries.filter(pk=entry_id).first()
+            entry = _entries(self.patient).filter(pk=entry_id).first()
         if entry is None:
             return None
         guarded = {entry.pk} if getattr(entry, "guarded", False) else set()
@@ -263,7 +266,7 @@ def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEven
 
 
 def _entries(patient: Patient):
-    return RecordEntry.objects.filter(patient=patient).select_related("author__staff_profile")
+    return RecordEntry.objects.filter(patient=patient).select_related(*selectors.ENTRY_RELATED)
 
 
 def read_record(

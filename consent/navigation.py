@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic.i18n import day_month_time
 from clinic.models import Role
+from clinic.prepared import DATETIME, INT, PreparedQuery
 from patients.models import Patient
 
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
@@ -48,8 +51,17 @@ def staff_steps(user) -> list[dict]:
     return []
 
 
+def _pending_requests(patient_id: int):
+    return AccessRequest.objects.filter(
+        patient=patient_id, status=RequestStatus.PENDING
+    ).values_list("pk", flat=True)
+
+
+_PENDING_REQUESTS = PreparedQuery(_pending_requests, patient_id=INT)
+
+
 def portal_steps(patient) -> list[dict]:
-    pending = AccessRequest.objects.filter(patient=patient, status=RequestStatus.PENDING).count()
+    pending = len(_PENDING_REQUESTS(patient_id=patient.pk))
     if not pending:
         return []
     return [
@@ -71,14 +83,21 @@ def in_person_choices(patient) -> list[str]:
     return [grant.describe() for grant in ConsentGrant.objects.given_in_person(patient)]
 
 
+def _open_emergencies(patient_id: int, now: dt.datetime):
+    return (
+        EmergencyAccess.objects.open(now)
+        .filter(patient=patient_id)
+        .select_related("physician__staff_profile")
+    )
+
+
+_OPEN_EMERGENCIES = PreparedQuery(_open_emergencies, patient_id=INT, now=DATETIME)
+
+
 def portal_notices(patient) -> list[dict]:
     """What the patient must see first on their home page: an emergency access open right now."""
     notices = []
-    for access in (
-        EmergencyAccess.objects.open()
-        .filter(patient=patient)
-        .select_related("physician__staff_profile")
-    ):
+    for access in _OPEN_EMERGENCIES(patient_id=patient.pk, now=timezone.now()):
         notices.append(
             {
                 "title": gettext("Your record is open in an emergency"),
@@ -110,25 +129,32 @@ def _count(queryset, field: str = "pk") -> Subquery:
     )
 
 
-def portal_summary(patient) -> list[dict]:
-    """Who can see the record right now and what is waiting for an answer. One query."""
-    now = timezone.now()
-    grants = ConsentGrant.objects.in_force(now).filter(patient=patient)
-    figures = (
-        Patient.objects.filter(pk=patient.pk)
+def _summary_figures(patient_id: int, now: dt.datetime):
+    grants = ConsentGrant.objects.in_force(now).filter(patient=patient_id)
+    return (
+        Patient.objects.filter(pk=patient_id)
         .annotate(
             people=_count(grants.filter(grantee_user__isnull=False), "grantee_user"),
             teams=_count(grants.filter(grantee_team__isnull=False), "grantee_team"),
             emergency=_count(
-                EmergencyAccess.objects.open(now).filter(patient=patient), "physician"
+                EmergencyAccess.objects.open(now).filter(patient=patient_id), "physician"
             ),
             requests=_count(
-                AccessRequest.objects.filter(patient=patient, status=RequestStatus.PENDING)
+                AccessRequest.objects.filter(patient=patient_id, status=RequestStatus.PENDING)
             ),
         )
-        .values("people", "teams", "emergency", "requests")
-        .first()
-    ) or {}
+        .values("people", "teams", "emergency", "requests")[:1]
+    )
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_SUMMARY_FIGURES = PreparedQuery(_summary_figures, patient_id=INT, now=DATETIME)
+
+
+def portal_summary(patient) -> list[dict]:
+    """Who can see the record right now and what is waiting for an answer. One query."""
+    rows = _SUMMARY_FIGURES(patient_id=patient.pk, now=timezone.now())
+    figures = rows[0] if rows else {}
     people, teams = figures.get("people") or 0, figures.get("teams") or 0
     emergency, requests = figures.get("emergency") or 0, figures.get("requests") or 0
     detail = gettext("Only you.") if not people and not teams else ""

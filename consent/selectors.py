@@ -16,6 +16,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
+from clinic.prepared import DATETIME, INT, PreparedQuery
 from patients.models import Patient, RecordEntry
 
 from .models import (
@@ -86,22 +87,16 @@ def emergency_access_open_for(
     return accesses.order_by("-expires_at").first()
 
 
-def grants_in_force_for(user, patient_id: int, *, now: dt.datetime | None = None) -> list:
-    """The grants that let `user` see this patient now, their time bounds compared with `now`,
-    in one query. Each grant comes with the patient (as a clinician's read needs it) and, as
-    `open_emergency_id`, the id of an emergency access the user also holds open, if any."""
-    if not _can_hold_access(user):
-        return []
-    now = now or timezone.now()
+def _grants_in_force(user_id: int, patient_id: int, now: dt.datetime) -> QuerySet:
     emergency = (
         EmergencyAccess.objects.open(now)
-        .filter(physician=user, patient_id=OuterRef("patient_id"))
+        .filter(physician=user_id, patient_id=OuterRef("patient_id"))
         .order_by("-expires_at")
         .values("pk")[:1]
     )
-    return list(
+    return (
         ConsentGrant.objects.in_force(now)
-        .for_grantee(user)
+        .for_grantee(user_id)
         .filter(patient_id=patient_id)
         .select_related(
             "entry", "grantee_team", *(f"patient__{related}" for related in PATIENT_FOR_CLINICIAN)
@@ -112,20 +107,46 @@ def grants_in_force_for(user, patient_id: int, *, now: dt.datetime | None = None
     )
 
 
-def guarded_entry(user, entries: QuerySet[RecordEntry], *, patient_id: int, entry_id: int):
-    """One of this patient's entries, annotated `guarded`: whether `user` holds the derived
-    guardian permission on it, directly or through a care team (one query with the entry)."""
+# Every clinician's read runs it: built and compiled once per process (clinic/prepared.py).
+_GRANTS_IN_FORCE = PreparedQuery(_grants_in_force, user_id=INT, patient_id=INT, now=DATETIME)
+
+
+def grants_in_force_for(user, patient_id: int, *, now: dt.datetime | None = None) -> list:
+    """The grants that let `user` see this patient now, their time bounds compared with `now`,
+    in one query. Each grant comes with the patient (as a clinician's read needs it) and, as
+    `open_emergency_id`, the id of an emergency access the user also holds open, if any."""
+    if not _can_hold_access(user):
+        return []
+    return _GRANTS_IN_FORCE(user_id=user.pk, patient_id=patient_id, now=now or timezone.now())
+
+
+# What a read of record entries loads with each entry (consent.access._entries too).
+ENTRY_RELATED = ("author__staff_profile",)
+
+
+def _guarded_entry(user_id: int, patient_id: int, entry_id: int) -> QuerySet[RecordEntry]:
     direct = RecordEntryUserObjectPermission.objects.filter(
-        user=user, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
+        user=user_id, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
     )
     via_team = RecordEntryGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
+        group__user=user_id, permission__codename=VIEW_ENTRY, content_object_id=OuterRef("pk")
     )
     return (
-        entries.filter(patient_id=patient_id, pk=entry_id)
-        .annotate(guarded=Exists(direct) | Exists(via_team))
-        .first()
+        RecordEntry.objects.filter(patient_id=patient_id, pk=entry_id)
+        .select_related(*ENTRY_RELATED)
+        .annotate(guarded=Exists(direct) | Exists(via_team))[:1]
     )
+
+
+# Every clinician's read of an entry runs it: built and compiled once (clinic/prepared.py).
+_GUARDED_ENTRY = PreparedQuery(_guarded_entry, user_id=INT, patient_id=INT, entry_id=INT)
+
+
+def guarded_entry(user, *, patient_id: int, entry_id: int) -> RecordEntry | None:
+    """One of this patient's entries, annotated `guarded`: whether `user` holds the derived
+    guardian permission on it, directly or through a care team (one query with the entry)."""
+    found = _GUARDED_ENTRY(user_id=user.pk, patient_id=patient_id, entry_id=entry_id)
+    return found[0] if found else None
 
 
 def basis_for_entry(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
+from clinic.prepared import INT, PreparedQuery
 
 from .models import ArticleVersion, Assignment, Question
 from .services import question_waits_too_long
@@ -79,8 +80,16 @@ def staff_steps(user) -> list[dict]:
     return steps
 
 
+def _first_to_read(patient_id: int):
+    return Assignment.objects.for_patient(patient_id).awaiting_answer()[:3]
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_FIRST_TO_READ = PreparedQuery(_first_to_read, patient_id=INT)
+
+
 def portal_steps(patient) -> list[dict]:
-    assignments = list(Assignment.objects.for_patient(patient).awaiting_answer()[:3])
+    assignments = _FIRST_TO_READ(patient_id=patient.pk)
     return [
         {
             "label": gettext("Read “%(title)s” from %(physician)s")

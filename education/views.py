@@ -3,12 +3,17 @@ no patient data."""
 
 from __future__ import annotations
 
+import re
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from . import library_cache
 from .access import get_published_article
 from .forms import LibrarySearchForm
 from .models import Article, ArticleImage
@@ -18,8 +23,40 @@ PAGE_SIZE = 20
 IMAGE_CACHE_SECONDS = 7 * 24 * 3600
 
 
+def _kept_page_key(request: HttpRequest) -> tuple | None:
+    """The key under which this request's page may be kept rendered (`library_cache`), or None:
+    only for anonymous visitors browsing (no search), with no message waiting to be shown."""
+    if request.user.is_authenticated or set(request.GET) - {"page"}:
+        return None
+    number = request.GET.get("page", "1")
+    if not (
+        number.isascii() and number.isdigit() and 1 <= int(number) <= library_cache.MAX_PAGE_NUMBER
+    ):
+        return None
+    if len(messages.get_messages(request)):
+        return None
+    return (int(number), translation.get_language(), library_cache.library_stamp())
+
+
+# The page's one form (the language switcher) carries the visitor's own CSRF token: a kept page
+# holds a placeholder in its place, and each visitor gets theirs put back (and the cookie set).
+_CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_CSRF_PLACEHOLDER = rb"\g<1>__RAPPORT_CSRF_TOKEN__\g<2>"
+
+
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
+    key = _kept_page_key(request)
+    if key is not None and (content := library_cache.pages.get(key)) is not None:
+        token = get_token(request).encode()
+        return HttpResponse(content.replace(b"__RAPPORT_CSRF_TOKEN__", token))
+    response = _library(request)
+    if key is not None and response.status_code == 200:
+        library_cache.pages.put(key, _CSRF_FIELD.sub(_CSRF_PLACEHOLDER, response.content))
+    return response
+
+
+def _library(request: HttpRequest) -> HttpResponse:
     form = LibrarySearchForm(request.GET or None)
     articles = Article.objects.for_library()
     searching = False

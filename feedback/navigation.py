@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
+from clinic.prepared import INT, PreparedQuery
 
 from .models import OPEN_STATUSES, Grievance
 
@@ -67,9 +68,17 @@ def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
     return marks
 
 
+def _open_concerns(patient_id: int):
+    return Grievance.objects.open().filter(patient=patient_id).values_list("pk", flat=True)
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_OPEN_CONCERNS = PreparedQuery(_open_concerns, patient_id=INT)
+
+
 def portal_summary(patient) -> list[dict]:
     """The patient's concerns still open. One query."""
-    concerns = Grievance.objects.open().filter(patient=patient).count()
+    concerns = len(_OPEN_CONCERNS(patient_id=patient.pk))
     return [
         {
             "order": 40,

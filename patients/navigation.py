@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import Resolver404, resolve, reverse
+import functools
+
+from django.conf import settings
+from django.urls import Resolver404, get_urlconf, resolve, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -11,8 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.i18n import day_month
 from clinic.models import Role
+from clinic.prepared import INT, PreparedQuery
 
-from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient
+from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient, PortalStep
 
 NAV_ITEMS = [
     (10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES),
@@ -35,8 +39,14 @@ PORTAL_PLACES: dict[str, tuple[str, str]] = {
 
 def _exists(path: str) -> bool:
     """Only offer portal pages that exist (some arrive with later features)."""
+    return _resolves(path, get_urlconf(), settings.ROOT_URLCONF)
+
+
+@functools.cache
+def _resolves(path: str, urlconf, root_urlconf: str) -> bool:
+    """Whether `path` is a page: the same answer for a URL configuration, so asked once."""
     try:
-        resolve(path)
+        resolve(path, urlconf)
     except Resolver404:
         return False
     return True
@@ -60,17 +70,30 @@ def staff_steps(user) -> list[dict]:
     ]
 
 
+def _latest_completed_visit(patient_id: int):
+    return (
+        OnboardingVisit.objects.filter(patient=patient_id)
+        .completed()
+        .prefetch_related("checklist_items")
+        .order_by("-completed_at", "-id")[:1]
+    )
+
+
+def _steps_done(patient_id: int):
+    return PortalStep.objects.filter(patient=patient_id).values_list("item", "done_at")
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_LATEST_COMPLETED_VISIT = PreparedQuery(_latest_completed_visit, patient_id=INT)
+_STEPS_DONE = PreparedQuery(_steps_done, patient_id=INT)
+
+
 def portal_steps(patient: Patient) -> list[dict]:
     """The tools introduced at the visit, as links into the portal. A step is done when the
     patient has used it themself; one shown at the visit but not used yet says so."""
-    visit = (
-        patient.onboarding_visits.completed()
-        .prefetch_related("checklist_items")
-        .order_by("-completed_at")
-        .first()
-    )
-    shown = {entry.item: entry for entry in visit.checklist_items.all()} if visit else {}
-    used = dict(patient.portal_steps.values_list("item", "done_at"))
+    visits = _LATEST_COMPLETED_VISIT(patient_id=patient.pk)
+    shown = {entry.item: entry for entry in visits[0].checklist_items.all()} if visits else {}
+    used = dict(_STEPS_DONE(patient_id=patient.pk))
     steps = []
     for item, (label, path) in PORTAL_PLACES.items():
         if not _exists(path):

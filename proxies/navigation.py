@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.models import Role
@@ -25,14 +24,13 @@ ACTS_FOR = "portal:acting_for"
 
 
 def nav_badges(user) -> dict:
-    """The accesses that could be in force now (the age rules are applied on the switch page;
-    this only decides whether the banner offers a switch). Counted, never shown as a badge."""
+    """The active accesses (dates and age rules are applied on the switch page; this only
+    decides whether the banner offers a switch). Counted, never shown as a badge. No clock
+    here: the counting query is prepared once per process (clinic/prepared.py), so a time in
+    it would be frozen at the first request."""
     if user.role != Role.PATIENT:
         return {}
-    now = timezone.now()
-    accesses = ProxyAccess.objects.for_proxy_user(user).filter(
-        status=ProxyStatus.ACTIVE, starts_at__lte=now, ends_at__gt=now
-    )
+    accesses = ProxyAccess.objects.for_proxy_user(user).filter(status=ProxyStatus.ACTIVE)
     return {ACTS_FOR: (accesses, "people you act for")}
 
 

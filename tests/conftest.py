@@ -9,6 +9,7 @@ from django.db import connections
 
 from clinic.circuit import reset_breakers
 from clinic.models import Role
+from education import library_cache
 from tests.factories import PatientUserFactory, SiteFactory, StaffFactory
 from tests.support.database import as_table_owner
 from tests.support.record import author, record  # noqa: F401 (fixtures for every module)
@@ -126,6 +127,15 @@ def clinic_admin(db, site):
 @pytest.fixture
 def all_staff(front_desk, physician, privacy_officer, clinic_admin):
     return [front_desk, physician, privacy_officer, clinic_admin]
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_library_pages():
+    """Each test starts with no rendered library page kept from another test's data (ids repeat
+    between tests, so the library's stamp could too)."""
+    library_cache.pages.clear()
+    yield
+    library_cache.pages.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -99,4 +99,9 @@ def test_signed_in_pages_do_not_need_the_cache(client, dead_redis_cache, patient
 
 
 def test_sessions_live_in_the_database_only(settings):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+    from clinic.sessions import SessionStore
+
+    assert settings.SESSION_ENGINE == "clinic.sessions"
+    assert issubclass(SessionStore, DatabaseSessionStore)  # the cache is never asked
