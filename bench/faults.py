@@ -116,8 +116,10 @@ def _hammer(
         out.extend(mine)
 
 
-def _load(port: int, targets: list[pages.Target], seconds: float, out: list[Sample]) -> float:
-    """Start the load in the background; returns its start time (perf_counter)."""
+def _load(
+    port: int, targets: list[pages.Target], seconds: float, out: list[Sample]
+) -> tuple[float, list[threading.Thread]]:
+    """Start the load in the background: its start time (perf_counter) and its threads."""
     began = time.perf_counter()
     lock = threading.Lock()
     threads = [
@@ -126,13 +128,7 @@ def _load(port: int, targets: list[pages.Target], seconds: float, out: list[Samp
     ]
     for thread in threads:
         thread.start()
-    _load.threads = threads  # type: ignore[attr-defined]
-    return began
-
-
-def _join_load() -> None:
-    for thread in _load.threads:  # type: ignore[attr-defined]
-        thread.join()
+    return began, threads
 
 
 def _child_env(redis_url: str, **extra: str) -> dict[str, str]:
@@ -217,7 +213,7 @@ def run_scenario(
     time.sleep(3)  # the workers connect to Redis
     since = timezone.now()
     try:
-        began = _load(portal_port, targets, PHASE + FAULT + PHASE, outcome.samples)
+        began, load = _load(portal_port, targets, PHASE + FAULT + PHASE, outcome.samples)
         time.sleep(PHASE)
         fault_start = time.perf_counter() - began
         if scenario == "Redis killed":
@@ -239,7 +235,8 @@ def run_scenario(
         else:
             time.sleep(FAULT)
         outcome.fault_window = (fault_start, time.perf_counter() - began)
-        _join_load()
+        for thread in load:
+            thread.join()
         load_end = time.perf_counter()
         outcome.drain_seconds = _drain(redis, since, load_end)
         time.sleep(1)  # a late duplicate would have been sent by now

@@ -93,11 +93,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                messages.success(
-                    request,
-                    f"{access.proxy_name} can now act for {patient.display_name} until "
-                    f"{access.last_day:%-d %B %Y}. Both have been told.",
-                )
+                _now_acting(request, access)
                 return _patient_page(patient.pk)
     else:
         proxy = _chosen_proxy(request, request.GET.get("proxy"))
@@ -115,6 +111,15 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             "results": results,
             "searched": searched,
         },
+    )
+
+
+def _now_acting(request: HttpRequest, access) -> None:
+    """The front desk's read-back once an access takes effect (the services told both people)."""
+    messages.success(
+        request,
+        f"{access.proxy_name} can now act for {access.patient.display_name} until "
+        f"{access.last_day:%-d %B %Y}. Both have been told.",
     )
 
 
@@ -141,11 +146,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 add_service_error(form, error)
             else:
                 access.refresh_from_db()
-                messages.success(
-                    request,
-                    f"{access.proxy_name} can now act for {access.patient.display_name} until "
-                    f"{access.last_day:%-d %B %Y}. Both have been told.",
-                )
+                _now_acting(request, access)
                 return _patient_page(access.patient_id)
     else:
         proxy = _chosen_proxy(request, request.GET.get("proxy"))

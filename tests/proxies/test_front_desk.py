@@ -97,6 +97,9 @@ def test_the_front_desk_finds_the_proxy_by_mrn_and_links_them(desk, patient, car
     page = response.content.decode()
     assert "Ana Santos can now act for Maria Santos" in page and "Both have been told" in page
     assert Notification.objects.filter(kind=NotificationKind.PROXY_ACTING_STARTED).count() == 1
+    assert Notification.objects.filter(
+        recipient=patient.user, kind=NotificationKind.PROXY_FOR_YOU_STARTED
+    ).exists()
 
 
 def test_the_search_does_not_offer_the_patient_themselves(desk, patient):
