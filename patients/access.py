@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.models import User
 
-from .models import OnboardingVisit, Patient
+from .models import Appointment, OnboardingVisit, Patient
 
 
 def _require_onboarding_role(user: User) -> None:
@@ -28,3 +28,9 @@ def get_patient_for(user: User, pk: int) -> Patient:
 def get_visit_for(user: User, pk: int) -> OnboardingVisit:
     _require_onboarding_role(user)
     return get_object_or_404(OnboardingVisit.objects.for_visit_page(), pk=pk)
+
+
+def get_appointment_for(user: User, pk: int) -> Appointment:
+    """An appointment, for the front desk (or an admin covering it)."""
+    _require_onboarding_role(user)
+    return get_object_or_404(Appointment.objects.select_related("patient"), pk=pk)

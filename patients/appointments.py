@@ -9,12 +9,10 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from clinic.decorators import ONBOARDING_ROLES
 from clinic.i18n import day_time_short
 from clinic.models import Role, Site, User
 
@@ -142,16 +140,6 @@ def cancel_appointment(*, appointment: Appointment, by: User) -> Appointment:
             link=reverse("portal:appointments"),
         )
     logger.info("appointments: appointment %s cancelled by user %s", appointment.pk, by.pk)
-    return appointment
-
-
-def get_appointment_for(user: User, pk: int) -> Appointment:
-    """An appointment, for the front desk (or an admin covering it); 404 for everyone else."""
-    appointment = None
-    if user.role in ONBOARDING_ROLES:
-        appointment = Appointment.objects.select_related("patient").filter(pk=pk).first()
-    if appointment is None:
-        raise Http404("No such appointment.")
     return appointment
 
 

@@ -28,7 +28,7 @@ from clinic.forms import add_service_error, service_error_text
 from clinic.i18n import language_for_patient
 
 from . import appointments, services
-from .access import get_patient_for, get_visit_for
+from .access import get_appointment_for, get_patient_for, get_visit_for
 from .codes import format_activation_code
 from .forms import (
     AppointmentForm,
@@ -607,7 +607,7 @@ def appointment_book(request: HttpRequest, pk: int) -> HttpResponse:
 @front_desk_required
 @require_POST
 def appointment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    appointment = appointments.get_appointment_for(request.user, pk)
+    appointment = get_appointment_for(request.user, pk)
     try:
         appointments.cancel_appointment(appointment=appointment, by=request.user)
     except ValidationError as error:
