@@ -25,7 +25,6 @@ after an outage takes up to a few minutes longer than measured here.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import http.client
 import os
 import statistics
@@ -34,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +44,7 @@ from notifications import delivery
 from notifications.models import Notification, NotificationKind
 from notifications.tasks import publish
 from patients.models import Patient, RecordEntry
+from tests.support.slow_email import message_ids_sent
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASE = float(os.environ.get("BENCH_FAULT_PHASE_SECONDS", "3"))
@@ -54,7 +53,6 @@ CONNECTIONS = 8
 DRAIN_LIMIT = 180.0
 EMAIL_DELAY = 0.02
 CLAIM_SECONDS = 5
-SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 SCENARIOS = ("no fault", "Redis killed", "Redis hung (SIGSTOP)", "a worker SIGKILLed mid-send")
 
 
@@ -180,14 +178,6 @@ def _kill(process: subprocess.Popen, signal_number: int = 9) -> None:
         process.wait(timeout=30)
 
 
-def _emails(email_dir: Path) -> Counter:
-    sent: Counter = Counter()
-    for path in email_dir.glob("*.log"):
-        for chunk in path.read_bytes().split(SEPARATOR)[:-1]:
-            sent[email.message_from_bytes(chunk)["Message-ID"]] += 1
-    return sent
-
-
 def _drain(redis, since: dt.datetime, began: float) -> float | None:
     """Beat's sweep on a compressed clock until every notification since `since` is sent."""
     deadline = time.monotonic() + DRAIN_LIMIT
@@ -246,7 +236,7 @@ def run_scenario(
     mine = Notification.objects.filter(kind=NotificationKind.RECORD_ACCESS, created_at__gte=since)
     outcome.written = mine.count()
     outcome.delivered = mine.filter(email_sent_at__isnull=False).count()
-    sent = _emails(email_dir)
+    sent = message_ids_sent(email_dir)
     outcome.duplicates = sum(sent.values()) - len(sent)
     expected = {delivery.message_id_for(pk) for pk in mine.values_list("pk", flat=True)}
     outcome.duplicate_ids_differ = len(set(sent) - expected)

@@ -6,12 +6,10 @@ Message-ID, and only if the kill fell between the mail server's acceptance and t
 from __future__ import annotations
 
 import datetime as dt
-import email
 import random
 import tempfile
 import time
 import urllib.request
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from tests.factories import PatientUserFactory, RecordEntryFactory, StaffFactory
 from tests.support import celery as celery_support
 from tests.support import processes
 from tests.support.redis import free_port
+from tests.support.slow_email import message_ids_sent
 from tests.support.waiting import wait_for
 
 pytestmark = [
@@ -41,7 +40,6 @@ PHYSICIANS = 3
 PATIENTS = 6
 READS_PER_PAIR = 4
 CLAIM_SECONDS = 3
-SEPARATOR = b"\n" + b"-" * 79 + b"\n"
 
 
 def fetch(url: str, session_key: str) -> int:
@@ -147,9 +145,6 @@ def test_two_web_processes_and_two_workers_share_postgresql_and_redis(redis, sit
     assert notifications.count() == PHYSICIANS * PATIENTS  # reads by one person coalesce
     assert not Notification.objects.undelivered().exists()
 
-    sent = Counter()
-    for path in email_dir.glob("*.log"):
-        for chunk in path.read_bytes().split(SEPARATOR)[:-1]:
-            sent[email.message_from_bytes(chunk)["Message-ID"]] += 1
+    sent = message_ids_sent(email_dir)
     assert set(sent) == {delivery.message_id_for(n.pk) for n in notifications}
     assert sum(sent.values()) - len(sent) <= kills
