@@ -8,6 +8,11 @@ patient's
 `AccessChainHead` row (PostgreSQL: `SELECT ... FOR UPDATE`; SQLite: transactions take the database
 write lock at BEGIN), assigns the next sequence number under that lock and writes the event and the
 new head in the caller's transaction.
+
+Verification reads events as tuples (`ROW_FIELDS`, `values_list`), never as model instances, and
+hashes them through the same `canonical_values` as the model path: there is one definition of
+what each version hashes. `verify_chains` checks many chains with one query per batch of chains,
+streamed in (patient, sequence) order, which is what a checkpoint over the whole log needs.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial, reduce
+from itertools import groupby
+from operator import itemgetter, or_
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from patients.models import Patient, RecordEntry
@@ -54,29 +65,60 @@ class UnknownHashVersion(ValueError):
     """An event claims a hash version this code does not know."""
 
 
-def canonical_values(event: AccessEvent) -> dict:
+# Every field any version covers, once, in the order the versions name them: with the version and
+# the hash, what verification reads of an event (a `values_list` row, see `event_rows`).
+ROW_FIELDS: tuple[str, ...] = (
+    "hash_version",
+    "hash",
+    *dict.fromkeys(
+        field for version in sorted(CANONICAL_FIELDS) for field in CANONICAL_FIELDS[version]
+    ),
+)
+_PATIENT = ROW_FIELDS.index("patient_id")
+_SEQUENCE = ROW_FIELDS.index("sequence")
+_PREV_HASH = ROW_FIELDS.index("prev_hash")
+_HASH = ROW_FIELDS.index("hash")
+
+# The canonical JSON: keys sorted, no spaces, UTF-8 as is. One encoder, built once.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    """A time as hashed: UTC, to the microsecond, e.g. 2026-12-03T07:00:00.000007Z."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+def canonical_values(event: AccessEvent | Mapping[str, Any]) -> dict:
     """The fields the event's hash version covers, as they are hashed (times in UTC, to the
-    microsecond). The proof bundle ships exactly these, so offline verifiers hash what we hash."""
+    microsecond). `event` is an AccessEvent or a mapping of its field names (`patient_id`, not
+    `patient`) to values, e.g. a row read with `ROW_FIELDS`. The proof bundle ships exactly these,
+    so offline verifiers hash what we hash."""
+    read = event.__getitem__ if isinstance(event, Mapping) else partial(getattr, event)
+    version = read("hash_version")
     try:
-        fields = CANONICAL_FIELDS[event.hash_version]
+        fields = CANONICAL_FIELDS[version]
     except KeyError:
-        raise UnknownHashVersion(f"unknown hash version {event.hash_version!r}") from None
+        raise UnknownHashVersion(f"unknown hash version {version!r}") from None
     values = {}
     for field in fields:
-        value = getattr(event, field)
+        value = read(field)
         if isinstance(value, dt.datetime):
-            value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            value = _utc_text(value)
         values[field] = value
     return values
 
 
-def canonical_bytes(event: AccessEvent) -> bytes:
-    values = canonical_values(event)
-    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def canonical_bytes(event: AccessEvent | Mapping[str, Any]) -> bytes:
+    return _CANONICAL_JSON.encode(canonical_values(event)).encode()
 
 
-def compute_hash(event: AccessEvent) -> str:
+def compute_hash(event: AccessEvent | Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
+
+
+def row_hash(row: Sequence) -> str:
+    """`compute_hash` of an event read as a tuple of `ROW_FIELDS`."""
+    return compute_hash(dict(zip(ROW_FIELDS, row, strict=True)))
 
 
 # The columns an append writes: every field of the current version, the version and the hash.
@@ -193,6 +235,112 @@ class ChainProblem:
         return f"patient {self.patient_id}: link {self.sequence} is broken ({self.reason})"
 
 
+# How many chains one query reads at most: chains read from their first link are one
+# `patient_id IN (...)`; chains resumed at a signed link are one (patient, sequence >= n) term each,
+# OR-ed (SQLite nests an OR per term and refuses expressions deeper than 1000).
+FRESH_CHAINS_PER_QUERY = 10_000
+RESUMED_CHAINS_PER_QUERY = 400
+
+
+def event_rows(starts: Iterable[tuple[int, int]], *, chunk_size: int = 5000) -> Iterator[tuple]:
+    """The events of the given chains as tuples of `ROW_FIELDS`, in (patient, sequence) order,
+    streamed (a server-side cursor on PostgreSQL). `starts` holds (patient id, first sequence
+    wanted) pairs; one query per batch of chains (consecutive patient ids), so the number of
+    queries does not grow with the number of events, nor with the number of chains below a
+    batch."""
+    batch: list[tuple[int, int]] = []
+    fresh = resumed = 0
+    for patient_id, first in sorted(starts):
+        batch.append((patient_id, first))
+        if first <= 1:
+            fresh += 1
+        else:
+            resumed += 1
+        if fresh >= FRESH_CHAINS_PER_QUERY or resumed >= RESUMED_CHAINS_PER_QUERY:
+            yield from _batch_rows(batch, chunk_size)
+            batch, fresh, resumed = [], 0, 0
+    if batch:
+        yield from _batch_rows(batch, chunk_size)
+
+
+def _batch_rows(batch: list[tuple[int, int]], chunk_size: int) -> Iterator[tuple]:
+    terms = [Q(patient_id__in=[patient_id for patient_id, first in batch if first <= 1])]
+    terms += [
+        Q(patient_id=patient_id, sequence__gte=first) for patient_id, first in batch if first > 1
+    ]
+    return (
+        AccessEvent.objects.filter(reduce(or_, terms))
+        .order_by("patient_id", "sequence")
+        .values_list(*ROW_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
+
+
+def _check_links(
+    patient_id: int,
+    rows: Iterator[tuple],
+    after: tuple[int, str],
+    head: tuple[int, str] | None,
+    signed: Mapping[int, str] | None,
+    batch_size: int,
+    progress,
+) -> ChainProblem | None:
+    """The links of one chain (`rows`, from `event_rows`, in sequence order) from `after` to
+    `head`; see `verify_chain`."""
+    start_sequence, expected_prev = after
+    expected_sequence = start_sequence + 1
+    if start_sequence > 0:
+        # The signed link itself comes first: it must still be there, carrying its hash.
+        first = next(rows, None)
+        if first is None or first[_SEQUENCE] != start_sequence:
+            return ChainProblem(
+                patient_id,
+                start_sequence,
+                "it was in the signed checkpoint but is missing (log truncated)",
+            )
+        if first[_HASH] != expected_prev:
+            return ChainProblem(
+                patient_id, start_sequence, "it differs from the signed checkpoint (log rewritten)"
+            )
+    # Links after the head were appended after it was read: the check that reaches them has them.
+    last = head[0] if head is not None else None
+    for row in rows:
+        sequence = row[_SEQUENCE]
+        if last is not None and sequence > last:
+            break
+        if sequence != expected_sequence:
+            return ChainProblem(
+                patient_id,
+                expected_sequence,
+                f"expected sequence {expected_sequence}, found {sequence} (missing event)",
+            )
+        if row[_PREV_HASH] != expected_prev:
+            return ChainProblem(patient_id, sequence, "prev_hash does not match the link before")
+        try:
+            recomputed = row_hash(row)
+        except UnknownHashVersion:
+            recomputed = None
+        digest = row[_HASH]
+        if recomputed != digest:
+            return ChainProblem(patient_id, sequence, "its fields were changed after writing")
+        if signed and signed.get(sequence, digest) != digest:
+            return ChainProblem(
+                patient_id, sequence, "it differs from the signed checkpoint (log rewritten)"
+            )
+        expected_prev = digest
+        if progress is not None and expected_sequence % batch_size == 0:
+            progress(expected_sequence)
+        expected_sequence += 1
+    if head is not None and head != (expected_sequence - 1, expected_prev):
+        return ChainProblem(
+            patient_id,
+            expected_sequence,
+            f"the chain ends at {expected_sequence - 1} but its head says {head[0]} "
+            "(events were removed)",
+        )
+    return None
+
+
 def verify_chain(
     patient_id: int,
     *,
@@ -206,62 +354,44 @@ def verify_chain(
 
     `after` is a (sequence, hash) already known good, e.g. signed in a checkpoint: only the links
     after it are recomputed (the event at that sequence must still carry that hash), so the cost
-    is the number of new events. `head` is where the chain must end; by default its head row.
-    `signed` maps sequences a checkpoint signed to the hash it signed: each must still be there.
-    `progress(sequence)` is called every `batch_size` events."""
-    start_sequence, expected_prev = after
-    expected_sequence = start_sequence + 1
-    # The signed link itself comes first in the same query: it must still carry its hash.
-    events = (
-        AccessEvent.objects.filter(patient_id=patient_id, sequence__gte=max(start_sequence, 1))
-        .order_by("sequence")
-        .iterator(batch_size)
-    )
-    if start_sequence > 0:
-        first = next(events, None)
-        if first is None or first.sequence != start_sequence:
-            return ChainProblem(
-                patient_id,
-                start_sequence,
-                "it was in the signed checkpoint but is missing (log truncated)",
-            )
-        if first.hash != expected_prev:
-            return ChainProblem(
-                patient_id, start_sequence, "it differs from the signed checkpoint (log rewritten)"
-            )
-    for event in events:
-        if event.sequence != expected_sequence:
-            return ChainProblem(
-                patient_id,
-                expected_sequence,
-                f"expected sequence {expected_sequence}, found {event.sequence} (missing event)",
-            )
-        if event.prev_hash != expected_prev:
-            return ChainProblem(
-                patient_id, event.sequence, "prev_hash does not match the link before"
-            )
-        try:
-            recomputed = compute_hash(event)
-        except UnknownHashVersion:
-            recomputed = None
-        if recomputed != event.hash:
-            return ChainProblem(patient_id, event.sequence, "its fields were changed after writing")
-        if signed and signed.get(event.sequence, event.hash) != event.hash:
-            return ChainProblem(
-                patient_id, event.sequence, "it differs from the signed checkpoint (log rewritten)"
-            )
-        expected_prev = event.hash
-        if progress is not None and expected_sequence % batch_size == 0:
-            progress(expected_sequence)
-        expected_sequence += 1
+    is the number of new events. `head` is where the chain must end; by default its head row,
+    read first (links appended after it are left to the next check). `signed` maps sequences a
+    checkpoint signed to the hash it signed: each must still be there. `progress(sequence)` is
+    called every `batch_size` events."""
     if head is None:
-        row = AccessChainHead.objects.filter(patient_id=patient_id).first()
-        head = (row.sequence, row.hash) if row is not None else None
-    if head is not None and head != (expected_sequence - 1, expected_prev):
-        return ChainProblem(
-            patient_id,
-            expected_sequence,
-            f"the chain ends at {expected_sequence - 1} but its head says {head[0]} "
-            "(events were removed)",
+        row = (
+            AccessChainHead.objects.filter(patient_id=patient_id)
+            .values_list("sequence", "hash")
+            .first()
         )
-    return None
+        head = tuple(row) if row is not None else None
+    rows = event_rows([(patient_id, max(after[0], 1))], chunk_size=batch_size)
+    return _check_links(patient_id, rows, after, head, signed, batch_size, progress)
+
+
+def verify_chains(
+    chains: Mapping[int, tuple[tuple[int, str], tuple[int, str]]], *, chunk_size: int = 5000
+) -> list[ChainProblem]:
+    """`verify_chain` over many chains at once: `chains` maps a patient id to (after, head).
+    Their events are read in one streamed query per batch of chains (`event_rows`), as tuples,
+    so the cost is the number of links after each `after`, and the number of queries does not
+    grow with the chains' lengths. Returns the first broken link of each chain that fails, in
+    patient order."""
+    problems: dict[int, ChainProblem] = {}
+    rows = event_rows(
+        ((patient_id, max(after[0], 1)) for patient_id, (after, _head) in chains.items()),
+        chunk_size=chunk_size,
+    )
+    seen: set[int] = set()
+    for patient_id, links in groupby(rows, key=itemgetter(_PATIENT)):
+        seen.add(patient_id)
+        after, head = chains[patient_id]
+        problem = _check_links(patient_id, links, after, head, None, chunk_size, None)
+        if problem is not None:
+            problems[patient_id] = problem
+    for patient_id in chains.keys() - seen:  # not one event left from `after` on
+        after, head = chains[patient_id]
+        problem = _check_links(patient_id, iter(()), after, head, None, chunk_size, None)
+        if problem is not None:
+            problems[patient_id] = problem
+    return [problems[patient_id] for patient_id in sorted(problems)]

@@ -35,8 +35,8 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 
 from . import merkle, note
-from .chain import GENESIS_HASH, ChainProblem, verify_chain
-from .keys import current_public_key, origin, pseudonym, signing_key, trusted_keys
+from .chain import GENESIS_HASH, ChainProblem, verify_chains
+from .keys import current_public_key, origin, pseudonyms, signing_key, trusted_keys
 from .models import (
     AccessChainHead,
     AccessChainVerification,
@@ -200,19 +200,54 @@ class CheckpointRun:
     refused: str = ""  # why nothing at all was signed
 
 
-def _stored_leaves() -> tuple[list[bytes], dict[int, CheckpointLeaf], str]:
-    """Every leaf's hash in index order, each patient's newest leaf, and what is wrong with the
-    stored leaves themselves (a gap, or a leaf whose hash is not what its fields give)."""
+# A stored leaf read as a tuple, in this order (`values_list`, no model instances).
+LEAF_FIELDS = (
+    "index",
+    "patient_id",
+    "pseudonym",
+    "sequence",
+    "head_hash",
+    "leaf_hash",
+    "checkpoint_id",
+)
+_INDEX, _PATIENT, _PSEUDONYM, _SEQUENCE, _HEAD_HASH, _LEAF_HASH, _CHECKPOINT = range(7)
+
+
+def _stored_leaves() -> tuple[list[bytes], dict[int, tuple], list[tuple], str]:
+    """Every leaf's hash in index order, each patient's newest leaf, the leaves the newest
+    checkpoint added, and what is wrong with the stored leaves (a gap). Read as tuples, one
+    streamed query; the leaves' fields are not re-hashed here (see the module docstring)."""
     hashes: list[bytes] = []
-    newest: dict[int, CheckpointLeaf] = {}
-    for leaf in CheckpointLeaf.objects.order_by("index").iterator(5000):
-        if leaf.index != len(hashes):
-            return hashes, newest, f"leaf {len(hashes)} of the checkpoint tree is missing"
-        if leaf_hash_hex(leaf.pseudonym, leaf.sequence, leaf.head_hash) != leaf.leaf_hash:
-            return hashes, newest, f"leaf {leaf.index} of the checkpoint tree was changed"
-        hashes.append(bytes.fromhex(leaf.leaf_hash))
-        newest[leaf.patient_id] = leaf
-    return hashes, newest, ""
+    newest: dict[int, tuple] = {}
+    last_added: list[tuple] = []
+    newest_checkpoint = -1
+    rows = CheckpointLeaf.objects.order_by("index").values_list(*LEAF_FIELDS).iterator(10_000)
+    for leaf in rows:
+        if leaf[_INDEX] != len(hashes):
+            return (
+                hashes,
+                newest,
+                last_added,
+                f"leaf {len(hashes)} of the checkpoint tree is missing",
+            )
+        hashes.append(bytes.fromhex(leaf[_LEAF_HASH]))
+        newest[leaf[_PATIENT]] = leaf
+        if leaf[_CHECKPOINT] != newest_checkpoint:
+            newest_checkpoint, last_added = leaf[_CHECKPOINT], []
+        last_added.append(leaf)
+    return hashes, newest, last_added, ""
+
+
+def _changed_leaf(leaves, names: dict[int, str]) -> str:
+    """The first of `leaves` whose fields no longer give its hash, or that no longer names its
+    patient (`names`: the pseudonyms of the patients whose leaves must name them), or ""."""
+    for leaf in sorted(leaves):
+        name = names.get(leaf[_PATIENT], leaf[_PSEUDONYM])
+        if name != leaf[_PSEUDONYM] or (
+            leaf_hash_hex(leaf[_PSEUDONYM], leaf[_SEQUENCE], leaf[_HEAD_HASH]) != leaf[_LEAF_HASH]
+        ):
+            return f"leaf {leaf[_INDEX]} of the checkpoint tree was changed"
+    return ""
 
 
 def _move_marks(leaves: list[CheckpointLeaf], now: dt.datetime) -> None:
@@ -264,7 +299,7 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
     now = now or timezone.now()
     _lock_checkpoints()
     previous = AccessLogCheckpoint.objects.order_by("-number").first()
-    hashes, newest, refused = _stored_leaves()
+    hashes, newest, last_added, refused = _stored_leaves()
     if not refused:
         refused = checkpoint_problem(previous)
     if not refused:
@@ -273,13 +308,8 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
             previous.root_hash if previous else merkle.EMPTY_ROOT.hex()
         ):
             refused = "the stored leaves no longer give the previous checkpoint's tree"
-    if refused:
-        raise_alarms([], log_wide=[refused])
-        return CheckpointRun(None, refused=refused)
 
     problems: list[ChainProblem] = []
-    new_leaves: list[CheckpointLeaf] = []
-    number = previous.number + 1 if previous else 1
     heads = dict(
         (patient_id, (sequence, digest))
         for patient_id, sequence, digest in AccessChainHead.objects.filter(sequence__gt=0)
@@ -290,26 +320,46 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
         if patient_id not in heads:
             problems.append(
                 ChainProblem(
-                    patient_id, leaf.sequence, "the chain's head is gone (the log was deleted)"
+                    patient_id, leaf[_SEQUENCE], "the chain's head is gone (the log was deleted)"
                 )
             )
+    to_verify: dict[int, tuple[tuple[int, str], tuple[int, str]]] = {}
+    moved_back: list[ChainProblem] = []
     for patient_id, head in heads.items():
         leaf = newest.get(patient_id)
-        signed = (leaf.sequence, leaf.head_hash) if leaf else (0, GENESIS_HASH)
+        signed = (leaf[_SEQUENCE], leaf[_HEAD_HASH]) if leaf else (0, GENESIS_HASH)
         if head == signed:
             continue
         if head[0] < signed[0]:
-            problem = ChainProblem(
-                patient_id,
-                head[0] + 1,
-                f"the head moved back from {signed[0]} to {head[0]} (events were removed)",
+            moved_back.append(
+                ChainProblem(
+                    patient_id,
+                    head[0] + 1,
+                    f"the head moved back from {signed[0]} to {head[0]} (events were removed)",
+                )
             )
         else:
-            problem = verify_chain(patient_id, after=signed, head=head)
-        if problem is not None:
-            problems.append(problem)
+            to_verify[patient_id] = (signed, head)
+    names = pseudonyms(to_verify)
+    if not refused:
+        # The leaves this checkpoint builds on (where each moved chain resumes), and the ones the
+        # last checkpoint added, must still be what their hashes (bound by the root) say.
+        built_on = [newest[patient_id] for patient_id in to_verify if patient_id in newest]
+        refused = _changed_leaf({*built_on, *last_added}, names)
+    if refused:
+        raise_alarms([], log_wide=[refused])
+        return CheckpointRun(None, refused=refused)
+
+    problems += sorted(
+        [*moved_back, *verify_chains(to_verify)], key=lambda problem: problem.patient_id
+    )
+    failed = {problem.patient_id for problem in problems}
+    number = previous.number + 1 if previous else 1
+    new_leaves: list[CheckpointLeaf] = []
+    for patient_id, (_signed, head) in to_verify.items():
+        if patient_id in failed:
             continue
-        name = pseudonym(patient_id)
+        name = names[patient_id]
         new_leaves.append(
             CheckpointLeaf(
                 index=len(hashes) + len(new_leaves),
@@ -345,7 +395,7 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
         public_key=trusted_keys()[0].base64,
         note=note.sign(body.text(), origin(), signing_key()),
     )
-    CheckpointLeaf.objects.bulk_create(new_leaves, batch_size=2000)
+    CheckpointLeaf.objects.bulk_create(new_leaves, batch_size=5000)
     _move_marks(new_leaves, now)
     transaction.on_commit(lambda: export_checkpoint(checkpoint))
     return CheckpointRun(checkpoint, signed_chains=len(new_leaves), problems=problems)

@@ -110,12 +110,25 @@ def trusted_keys() -> list[TrustedKey]:
     return keys
 
 
+def _pseudonym_mac():
+    """The keyed hash, keyed and not yet fed: each pseudonym is a copy of it fed one message."""
+    if settings.ACCESS_LOG_PSEUDONYM_KEY:
+        return hmac.new(settings.ACCESS_LOG_PSEUDONYM_KEY.encode(), digestmod=hashlib.sha256)
+    return salted_hmac("rapport.accesslog.pseudonym", b"", algorithm="sha256")
+
+
+def pseudonyms(patient_ids) -> dict[int, str]:
+    """`pseudonym` of many patients, keying the hash once (a checkpoint names thousands)."""
+    keyed = _pseudonym_mac()
+    names = {}
+    for patient_id in patient_ids:
+        mac = keyed.copy()
+        mac.update(f"rapport-access-log-patient:{patient_id}".encode())
+        names[patient_id] = mac.hexdigest()
+    return names
+
+
 def pseudonym(patient_id: int) -> str:
     """The patient's name in the public tree: a keyed hash, so nobody without the key can tell
     whose leaf is whose, and the patient's own bundle shows theirs."""
-    message = f"rapport-access-log-patient:{patient_id}".encode()
-    if settings.ACCESS_LOG_PSEUDONYM_KEY:
-        return hmac.new(
-            settings.ACCESS_LOG_PSEUDONYM_KEY.encode(), message, hashlib.sha256
-        ).hexdigest()
-    return salted_hmac("rapport.accesslog.pseudonym", message, algorithm="sha256").hexdigest()
+    return pseudonyms([patient_id])[patient_id]
