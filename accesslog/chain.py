@@ -20,14 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial, reduce
+from functools import cache, partial, reduce
 from itertools import groupby
 from operator import itemgetter, or_
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -79,8 +79,11 @@ _SEQUENCE = ROW_FIELDS.index("sequence")
 _PREV_HASH = ROW_FIELDS.index("prev_hash")
 _HASH = ROW_FIELDS.index("hash")
 
-# The canonical JSON: keys sorted, no spaces, UTF-8 as is. One encoder, built once.
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The canonical JSON: keys sorted, no spaces, UTF-8 as is. One encoder, built once (the values
+# are flat: nothing to check for cycles).
+_CANONICAL_JSON = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+)
 
 
 def _utc_text(moment: dt.datetime) -> str:
@@ -88,37 +91,66 @@ def _utc_text(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
-def canonical_values(event: AccessEvent | Mapping[str, Any]) -> dict:
-    """The fields the event's hash version covers, as they are hashed (times in UTC, to the
-    microsecond). `event` is an AccessEvent or a mapping of its field names (`patient_id`, not
-    `patient`) to values, e.g. a row read with `ROW_FIELDS`. The proof bundle ships exactly these,
-    so offline verifiers hash what we hash."""
-    read = event.__getitem__ if isinstance(event, Mapping) else partial(getattr, event)
-    version = read("hash_version")
+@cache
+def _version_fields(version: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields a version hashes, in key order, and those of them that hold times."""
     try:
         fields = CANONICAL_FIELDS[version]
     except KeyError:
         raise UnknownHashVersion(f"unknown hash version {version!r}") from None
-    values = {}
-    for field in fields:
-        value = read(field)
+    times = tuple(
+        field
+        for field in fields
+        if isinstance(AccessEvent._meta.get_field(field), models.DateTimeField)
+    )
+    return tuple(sorted(fields)), times
+
+
+@cache
+def _row_reader(columns: tuple[str, ...], version: int) -> Callable[[Sequence], tuple]:
+    """Picks a version's fields, in key order, out of a row of `columns`."""
+    fields, _times = _version_fields(version)
+    return itemgetter(*(columns.index(field) for field in fields))
+
+
+def canonical_values(
+    event: AccessEvent | Mapping[str, Any] | Sequence, columns: tuple[str, ...] | None = None
+) -> dict:
+    """The fields the event's hash version covers, as they are hashed (times in UTC, to the
+    microsecond), in key order. `event` is an AccessEvent, a mapping of its field names
+    (`patient_id`, not `patient`) to values, or, with `columns`, a tuple of the fields `columns`
+    names (a `values_list` row, e.g. of `ROW_FIELDS`). The proof bundle ships exactly these, so
+    offline verifiers hash what we hash."""
+    if columns is not None:
+        version = event[columns.index("hash_version")]
+        fields, times = _version_fields(version)
+        values = dict(zip(fields, _row_reader(columns, version)(event), strict=True))
+    else:
+        read = event.__getitem__ if isinstance(event, Mapping) else partial(getattr, event)
+        fields, times = _version_fields(read("hash_version"))
+        values = {field: read(field) for field in fields}
+    for field in times:
+        value = values[field]
         if isinstance(value, dt.datetime):
-            value = _utc_text(value)
-        values[field] = value
+            values[field] = _utc_text(value)
     return values
 
 
-def canonical_bytes(event: AccessEvent | Mapping[str, Any]) -> bytes:
-    return _CANONICAL_JSON.encode(canonical_values(event)).encode()
+def canonical_bytes(
+    event: AccessEvent | Mapping[str, Any] | Sequence, columns: tuple[str, ...] | None = None
+) -> bytes:
+    return _CANONICAL_JSON.encode(canonical_values(event, columns)).encode()
 
 
-def compute_hash(event: AccessEvent | Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_bytes(event)).hexdigest()
+def compute_hash(
+    event: AccessEvent | Mapping[str, Any] | Sequence, columns: tuple[str, ...] | None = None
+) -> str:
+    return hashlib.sha256(canonical_bytes(event, columns)).hexdigest()
 
 
 def row_hash(row: Sequence) -> str:
     """`compute_hash` of an event read as a tuple of `ROW_FIELDS`."""
-    return compute_hash(dict(zip(ROW_FIELDS, row, strict=True)))
+    return compute_hash(row, ROW_FIELDS)
 
 
 # The columns an append writes: every field of the current version, the version and the hash.

@@ -250,36 +250,22 @@ def _changed_leaf(leaves, names: dict[int, str]) -> str:
     return ""
 
 
-def _move_marks(leaves: list[CheckpointLeaf], now: dt.datetime) -> None:
-    """The links up to each new leaf were just recomputed: move the chain's verification mark
-    there (never back, never past a broken link it holds)."""
-    if not leaves:
-        return
-    marks = {
-        mark.patient_id: mark
-        for mark in AccessChainVerification.objects.filter(
-            patient_id__in=[leaf.patient_id for leaf in leaves]
+def _move_marks(number: int, now: dt.datetime) -> None:
+    """The links up to each leaf checkpoint `number` added were just recomputed: move each such
+    chain's verification mark there (never back, never past a broken link it holds). One
+    statement, from the leaves just written: nothing per chain travels to the database."""
+    marks = AccessChainVerification._meta.db_table
+    leaves = CheckpointLeaf._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {marks} (patient_id, sequence, hash, verified_at, broken_reason) "  # noqa: S608
+            f"SELECT patient_id, sequence, head_hash, %s, '' FROM {leaves} "
+            "WHERE checkpoint_id = %s "
+            "ON CONFLICT (patient_id) DO UPDATE SET sequence = excluded.sequence, "
+            "hash = excluded.hash, verified_at = excluded.verified_at "
+            f"WHERE {marks}.broken_sequence IS NULL AND {marks}.sequence < excluded.sequence",
+            [connection.ops.adapt_datetimefield_value(now), number],
         )
-    }
-    fresh, moved = [], []
-    for leaf in leaves:
-        mark = marks.get(leaf.patient_id)
-        if mark is None:
-            fresh.append(
-                AccessChainVerification(
-                    patient_id=leaf.patient_id,
-                    sequence=leaf.sequence,
-                    hash=leaf.head_hash,
-                    verified_at=now,
-                )
-            )
-        elif mark.broken_sequence is None and mark.sequence < leaf.sequence:
-            mark.sequence, mark.hash, mark.verified_at = leaf.sequence, leaf.head_hash, now
-            moved.append(mark)
-    AccessChainVerification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-    AccessChainVerification.objects.bulk_update(
-        moved, ["sequence", "hash", "verified_at"], batch_size=2000
-    )
 
 
 CHECKPOINT_LOCK = 0x52415050  # "RAPP": one checkpoint at a time
@@ -396,6 +382,7 @@ def create_checkpoint(*, now: dt.datetime | None = None) -> CheckpointRun:
         note=note.sign(body.text(), origin(), signing_key()),
     )
     CheckpointLeaf.objects.bulk_create(new_leaves, batch_size=5000)
-    _move_marks(new_leaves, now)
+    if new_leaves:
+        _move_marks(number, now)
     transaction.on_commit(lambda: export_checkpoint(checkpoint))
     return CheckpointRun(checkpoint, signed_chains=len(new_leaves), problems=problems)
