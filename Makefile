@@ -50,7 +50,9 @@ bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres
 ## (README "Mutation testing"); the functions of chain.py and verified.py that hash and verify
 MUTMUT_TARGETS := 'accesslog.merkle.*' 'accesslog.note.*' 'verifier.rapport_verify.*' \
 	'accesslog.chain.x_canonical_values*' 'accesslog.chain.x_canonical_bytes*' \
-	'accesslog.chain.x_compute_hash*' 'accesslog.chain.x_verify_chain*' 'accesslog.verified.x__walk*'
+	'accesslog.chain.x_compute_hash*' 'accesslog.chain.x_verify_chain*' 'accesslog.verified.x__walk*' \
+	'accesslog.chain.x__utc_text*' 'accesslog.chain.x_row_hash*' 'accesslog.chain.x_event_rows*' \
+	'accesslog.chain.x__batch_rows*' 'accesslog.chain.x__check_links*'
 mutmut: $(VENV)/.installed-dev
 	rm -rf mutants
 	env -u DATABASE_URL -u REDIS_URL RAPPORT_HYPOTHESIS_EXAMPLES=20 \

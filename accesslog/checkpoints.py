@@ -16,6 +16,28 @@ Every few minutes (beat, and `manage.py checkpoint_access_log`) `create_checkpoi
 4. moves each signed chain's verification mark (`accesslog.verified`) up to the head it just
    verified, so the log page has nothing left to re-hash: this job is the one that catches the
    marks up (there is no second five-minute job re-hashing the same links).
+
+What it costs. The moved chains are verified together (`chain.verify_chains`): their events are
+read as tuples in one streamed query per batch of chains, never as model instances nor one query
+per chain, and hashed through the same `canonical_values` as everything else. Pseudonyms are keyed
+once per run, leaves go in in batches of 5,000, and the marks move in one statement. The number of
+queries does not depend on the number of chains or events (tests/accesslog/test_checkpoint_cost.py).
+
+Why the stored leaves are not all re-hashed. A leaf row holds its fields (pseudonym, sequence,
+head hash) and its leaf hash. The leaf hashes are bound by the previous checkpoint's signed root:
+step 1 folds the `leaf_hash` column, read as tuples, into the root (one SHA-256 per tree node, no
+field re-hashed), so an edited, removed or added leaf hash is refused. What the root does not bind
+is a leaf row's fields against its own leaf hash, and its patient column. This job only relies on
+those for the leaves it builds on: the newest leaf of each chain that moved, where verification
+resumes. Those (and, as an early warning, the leaves the previous checkpoint added) are re-hashed
+and must name their patient (pseudonym) before anything is signed; a mismatch refuses the whole
+checkpoint, as before. A leaf whose fields were edited while its chain did not move is not built
+on: this run adds no leaf for that chain and signs nothing about it, the root still commits to
+the leaf as first signed, and the patient's page (which re-hashes the patient's newest leaf on
+every view) and `verify_access_log` (every leaf) report it; the next checkpoint after that chain
+moves refuses to sign. So the cost is the moved chains plus
+one pass over the leaf hashes (a 64-character column), instead of re-hashing every leaf ever
+written on every run.
 """
 
 from __future__ import annotations
