@@ -250,3 +250,12 @@ def test_a_leaf_moved_to_another_patient_is_refused(patient_user):
     log_reads(second, patient_user, 1)
     run = checkpoints.create_checkpoint()
     assert run.checkpoint is None and "of the checkpoint tree was changed" in run.refused
+
+
+def test_a_chain_read_from_its_start_with_every_event_gone_is_named(patient, patient_user):
+    events = log_reads(patient, patient_user, 2)
+    raw_sql(f"DELETE FROM {EVENTS} WHERE patient_id = %s", [patient.pk])
+    problems = verify_chains({patient.pk: ((0, GENESIS_HASH), (2, events[1].hash))})
+    assert [(p.patient_id, p.sequence, p.reason) for p in problems] == [
+        (patient.pk, 1, "the chain ends at 0 but its head says 2 (events were removed)")
+    ]
