@@ -31,6 +31,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clinic.prepared import server_cursor
 from patients.models import Patient, RecordEntry
 
 from .models import CURRENT_HASH_VERSION, AccessChainHead, AccessEvent, AccessReader
@@ -198,7 +199,7 @@ def append_event(
     it."""
     # Microsecond precision survives every database we support, so the hash recomputes exactly.
     occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
-    with connection.cursor() as cursor:
+    with server_cursor(connection) as cursor:  # the same statements on every read: prepared
         sequence, prev_hash = _locked_head(cursor, patient.pk)
         event = AccessEvent(
             patient=patient,

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from clinic.i18n import language_for_patient
+from clinic.prepared import server_cursor
 from notifications import services as outbox
 from notifications.models import Delivery, Notification, NotificationKind
 
@@ -115,7 +116,7 @@ def _coalesce_into_recent(event: AccessEvent) -> tuple[int, int, dt.datetime, bo
         f"AND occurred_at >= {notifications}.first_event_at)"
     )
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
+    with server_cursor(connection) as cursor:  # the same statement on every read: prepared
         cursor.execute(
             sql,
             [

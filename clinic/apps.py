@@ -11,11 +11,13 @@ class ClinicConfig(AppConfig):
 
         from . import signals  # noqa: F401
         from .db import check_app_role
+        from .i18n import drop_empty_fallbacks
         from .roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, dispatch_uid="rapport_ensure_role_groups")
         checks.register(check_app_role, checks.Tags.database, deploy=True)
         use_plain_validation_messages()
+        drop_empty_fallbacks()
 
 
 def use_plain_validation_messages() -> None:

@@ -9,6 +9,8 @@ Staff pages are in English.
 
 from __future__ import annotations
 
+import gettext as gettext_module
+
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -68,3 +70,32 @@ def day_time_short(moment) -> str:
 def in_language_of(user):
     """Write a stored message (a notification) in the language of the person who will read it."""
     return translation.override(language_for_user(user))
+
+
+def drop_empty_fallbacks() -> None:
+    """Behind each language's merged catalog Django chains, as fallbacks, the catalogs of the
+    plainer variant that apps ship ("en" behind "en_GB"): six here, each holding nothing but its
+    header. Every message without a translation (each English string of a staff page, each
+    lazy choice label Django hashes to show a field's display value) walked all of them on
+    every call. Unlink the empty ones, once at start-up, for the languages we ship: a message
+    comes back exactly as before (an empty catalog can only pass it on)."""
+    from django.utils.translation import trans_real
+
+    for code in {settings.LANGUAGE_CODE, *(code for code, _name in settings.LANGUAGES)}:
+        link = trans_real.translation(code)
+        while link is not None:
+            following = getattr(link, "_fallback", None)
+            while _holds_nothing(following):
+                following = following._fallback
+            link._fallback = following
+            link = following
+
+
+def _holds_nothing(catalog) -> bool:
+    from django.utils.translation.trans_real import DjangoTranslation
+
+    return (
+        isinstance(catalog, gettext_module.GNUTranslations)
+        and not isinstance(catalog, DjangoTranslation)
+        and set(catalog._catalog) <= {""}
+    )

@@ -13,6 +13,14 @@ and database: it builds the query with two different values for each parameter; 
 identical, and the parameters that change must be exactly the value given, as the database
 adapts it. Otherwise (or if a value is None) the query is simply built and run as usual. A
 builder must not branch on its values in Python: the check only sees the values it tries.
+
+On PostgreSQL the database, too, plans such a query once per connection: it runs through
+`server_cursor`, which sends the values apart from the SQL and has the statement prepared (PARSE
+once, then only EXECUTE). Planning was most of the database's time on the hot queries, e.g. 3 ms
+of the 3.4 ms of a clinician's grants in force with the patient and its related rows, against
+0.35 ms prepared. Django's other queries keep client-side binding (its default: the ORM's SQL is
+not always preparable). `DB_PREPARED_STATEMENTS=false` turns this off, e.g. behind a pooler in
+transaction mode that cannot keep prepared statements.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -52,6 +61,90 @@ def _adapt(connection, kind: str, value):
     if kind == DATETIME:
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def prepares_statements(connection) -> bool:
+    """Whether `server_cursor` prepares on this connection: PostgreSQL with psycopg 3, and
+    DB_PREPARED_STATEMENTS on."""
+    return (
+        connection.vendor == "postgresql"
+        and getattr(settings, "DB_PREPARED_STATEMENTS", False)
+        and connection.Database.__name__ == "psycopg"
+    )
+
+
+class _LoggedQuery:
+    """What Django's query log (DEBUG, `CaptureQueriesContext`) reads of a cursor's last query
+    (`cursor._query.query`): psycopg keeps nothing there for a prepared statement, so it is the
+    SQL with its values put in, as Django's own cursors show it, composed only when read."""
+
+    __slots__ = ("_ops", "_sql", "_params")
+
+    def __init__(self, ops, sql, params) -> None:
+        self._ops, self._sql, self._params = ops, sql, params
+
+    @property
+    def query(self) -> bytes:
+        return self._ops.compose_sql(self._sql, self._params).encode()
+
+
+_preparing_cursor_class = None
+
+
+def _preparing_cursor(connection):
+    """A psycopg cursor binding values on the server and preparing every statement it runs
+    (Django's own server-binding cursor class, so Django's cursor wrapper works unchanged)."""
+    global _preparing_cursor_class
+    if _preparing_cursor_class is None:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        class PreparingCursor(ServerBindingCursor):
+            ops = None
+
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                result = super().execute(query, params, prepare=True, binary=binary)
+                self._query = _LoggedQuery(self.ops, query, params)
+                return result
+
+        _preparing_cursor_class = PreparingCursor
+    raw_connection = connection.connection
+    if raw_connection.prepare_threshold is None:
+        # Django turns psycopg's automatic preparation off (None); this only lets the explicit
+        # `prepare=True` above work. Django's own cursors bind on the client and never prepare.
+        raw_connection.prepare_threshold = 2**31 - 1
+    cursor = _preparing_cursor_class(raw_connection)
+    cursor.ops = connection.ops
+    return cursor
+
+
+def server_cursor(connection):
+    """A cursor for a hot statement whose SQL never changes, only its values: on PostgreSQL
+    (see `prepares_statements`) the values are bound on the server and the statement is
+    prepared once per connection; elsewhere `connection.cursor()`. Use it like that one (it
+    is wrapped the same way: query logging, execute wrappers and errors are Django's)."""
+    if not prepares_statements(connection):
+        return connection.cursor()
+    # What `connection.cursor()` does, with another cursor class.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor(connection))
+
+
+class _ServerCursorConnection:
+    """`connection` as a prepared query's compiler sees it: the same in every respect, but its
+    cursors are `server_cursor`s."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+    def cursor(self):
+        return server_cursor(self._connection)
 
 
 def _shallow_copy(thing):
@@ -137,7 +230,9 @@ class PreparedQuery:
             for place in places:
                 params[place] = adapted
         compiler = copy.copy(compiled.compiler)
-        compiler.connection = connection
+        compiler.connection = (
+            _ServerCursorConnection(connection) if prepares_statements(connection) else connection
+        )
         sql, bound = compiled.sql, tuple(params)
         compiler.as_sql = lambda *args, **kwargs: (sql, bound)
         # The converters of each column depend on the column and the connection, not the values.

@@ -140,6 +140,12 @@ else:
             f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
         )
 
+# PostgreSQL: the hot statements every page runs (clinic/prepared.py) are prepared once per
+# connection, so the database plans them once instead of on every request. Turn off behind a
+# connection pooler in transaction mode that cannot keep prepared statements (PgBouncer before
+# 1.21, or without max_prepared_statements).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+
 # PostgreSQL: the owner of the tables, e.g. postgres://rapport_owner:pw@host:5432/rapport.
 # `manage.py migrate` connects with it and then grants the application's role (DATABASE_URL's
 # user) only what it may do (clinic/db.py). Unset: migrations run as DATABASE_URL's user.

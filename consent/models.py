@@ -75,7 +75,12 @@ class ConsentGrantQuerySet(models.QuerySet["ConsentGrant"]):
         )
 
     def for_grantee(self, user) -> ConsentGrantQuerySet:
-        return self.filter(Q(grantee_user=user) | Q(grantee_team__group__user=user))
+        """Grants naming `user` (a user or their id), or a care team they belong to. The teams
+        are a subquery, not a join: a join through the team's members repeats a grant once per
+        member (a DISTINCT to undo) and made PostgreSQL misjudge the rows and hash whole tables
+        joined to the grants (e.g. every record entry, for `select_related("entry")`)."""
+        teams = CareTeam.objects.filter(group__user=user).values("pk")
+        return self.filter(Q(grantee_user=user) | Q(grantee_team__in=teams))
 
     def given_in_person(self, patient) -> ConsentGrantQuerySet:
         """The choices a patient told the front desk at their visit (shown on the visit pages)."""

@@ -102,7 +102,6 @@ def _grants_in_force(user_id: int, patient_id: int, now: dt.datetime) -> QuerySe
             "entry", "grantee_team", *(f"patient__{related}" for related in PATIENT_FOR_CLINICIAN)
         )
         .annotate(open_emergency_id=Subquery(emergency))
-        .distinct()
         .order_by("starts_at", "id")
     )
 

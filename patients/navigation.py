@@ -14,9 +14,16 @@ from django.utils.translation import gettext_lazy as _
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.i18n import day_month
 from clinic.models import Role
-from clinic.prepared import INT, PreparedQuery
+from clinic.prepared import DATETIME, INT, PreparedQuery
 
-from .models import ChecklistItem, ChecklistOutcome, OnboardingVisit, Patient, PortalStep
+from .models import (
+    Appointment,
+    ChecklistItem,
+    ChecklistOutcome,
+    OnboardingVisit,
+    Patient,
+    PortalStep,
+)
 
 NAV_ITEMS = [
     (10, "Onboarding", "staff:onboarding", ONBOARDING_ROLES),
@@ -113,9 +120,22 @@ def portal_steps(patient: Patient) -> list[dict]:
     return steps
 
 
+def _next_appointment(patient_id: int, now):
+    return (
+        Appointment.objects.filter(patient=patient_id)
+        .select_related("site", "with_staff__staff_profile")
+        .upcoming(now)[:1]
+    )
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_NEXT_APPOINTMENT = PreparedQuery(_next_appointment, patient_id=INT, now=DATETIME)
+
+
 def portal_sections(patient: Patient) -> list[dict]:
     """The next appointment, on the home page (one query)."""
-    upcoming = patient.appointments.for_listing().upcoming().first()
+    found = _NEXT_APPOINTMENT(patient_id=patient.pk, now=timezone.now())
+    upcoming = found[0] if found else None
     if upcoming is None:
         text = gettext("You have no appointments booked.")
     else:

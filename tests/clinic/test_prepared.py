@@ -107,3 +107,76 @@ def test_sessions_load_and_expire_as_before(client, patient_user):
     assert store.load() == {}
     assert store.session_key is None  # an expired session is never revived
     assert client.get("/portal/").status_code == 302  # to the sign-in page
+
+
+def _postgresql_only() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (make test-postgres)")
+
+
+def _prepared_statements() -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _read_twice(client, physician) -> tuple[str, str]:
+    from tests.factories import RecordEntryFactory
+
+    patient = PatientUserFactory().patient
+    entries = [RecordEntryFactory(patient=patient, title=f"Entry {n}") for n in range(2)]
+    grant(patient, physician)
+    client.force_login(physician)
+    pages = [
+        client.get(f"/staff/patients/{patient.pk}/entries/{entry.pk}/").content.decode()
+        for entry in entries
+    ]
+    return pages[0], pages[1]
+
+
+@pytest.mark.postgres
+def test_postgresql_plans_the_hot_statements_once_per_connection(client, physician, settings):
+    """A clinician's read runs its hot statements prepared (planned once per connection): the
+    session, the user, the grants in force, the entry, the chain's append and the coalesced
+    notification; the pages and the log are what they always were."""
+    from accesslog.models import AccessEvent
+    from notifications.models import Notification
+
+    _postgresql_only()
+    settings.DB_PREPARED_STATEMENTS = True
+    first, second = _read_twice(client, physician)
+    assert "Entry 0" in first and "Entry 1" in second
+    prepared = _prepared_statements()
+    for table in [
+        "django_session",
+        "consent_consentgrant",
+        "patients_recordentry",
+        "accesslog_accesschainhead",
+        "accesslog_accessevent",
+        "notifications_notification",
+    ]:
+        assert any(table in statement for statement in prepared), table
+    assert AccessEvent.objects.filter(actor=physician).count() == 2
+    assert Notification.objects.get(actor=physician).event_count == 2
+
+
+@pytest.mark.postgres
+def test_prepared_statements_can_be_turned_off(client, physician, settings):
+    """DB_PREPARED_STATEMENTS=false (a pooler that cannot keep them): nothing is prepared, and
+    the reads are the same."""
+    from django.db import connection
+
+    from accesslog.models import AccessEvent
+
+    _postgresql_only()
+    settings.DB_PREPARED_STATEMENTS = False
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    first, second = _read_twice(client, physician)
+    assert "Entry 0" in first and "Entry 1" in second
+    assert _prepared_statements() == []
+    assert AccessEvent.objects.filter(actor=physician).count() == 2
