@@ -72,7 +72,7 @@ def test_consecutive_looks_by_one_reader_are_one_row_with_count_and_time_range(
     page = log_page(client, patient_user)
     assert len(rows(page)) == 1
     row = rows(page)[0]
-    assert 'class="look-group"' in row and "<details>" in row and "<summary>" in row
+    assert 'class="look-group"' in row and '<details class="looks">' in row and "<summary>" in row
     assert "Looked 3 times" in row
     assert "3 Nov 2026, 10:02–10:15" in row
     assert "Dr A. Rivera" in row and "Your consent" in row and "Treatment" in row
@@ -168,7 +168,7 @@ def test_a_look_with_an_open_concern_stays_marked_and_the_group_says_so(
     row = rows(page)[0]
     assert looks_in(row) == 3
     # The group opens by itself and says it holds a look with a concern open.
-    assert "<details open>" in row
+    assert '<details class="looks" open>' in row
     assert "Looked 3 times" in row and "1 with a concern open" in row
     marked = row.split(f'id="event-{events[1].pk}"')[1].split("</li>")[0]
     assert "Concern open" in marked and f"/portal/feedback/concerns/{grievance.pk}/" in marked
@@ -190,7 +190,7 @@ def test_a_closed_concern_is_marked_but_the_group_stays_closed(
     )
     page = log_page(client, patient_user)
     row = rows(page)[0]
-    assert "<details>" in row and "with a concern open" not in row
+    assert '<details class="looks">' in row and "with a concern open" not in row
     assert "Concern closed" in row.split(f'id="event-{events[0].pk}"')[1].split("</li>")[0]
 
 
@@ -301,3 +301,25 @@ def test_grouping_adds_no_query_per_row_or_group(
         client.get(LOG, {"before": events[-25].sequence})
     # An older page reads its neighbouring look in place of the "is there a newer page" check.
     assert len(queries) == few + 1
+
+
+def test_a_spanish_speaking_patient_reads_the_groups_in_spanish(
+    client, patient, patient_user, physician, rivera_grant
+):
+    from tests.i18n.catalogue import english_left
+
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    events = [look(patient, physician, at(3, 9, m), grant=rivera_grant) for m in (1, 2, 3)]
+    concern(patient, access_event=events[0])
+    for n in range(30):
+        look(patient, physician, at(4, 9, 0) + dt.timedelta(minutes=n), grant=rivera_grant)
+    page = log_page(client, patient_user)
+    assert 'lang="es"' in page
+    assert "Consultó 25 veces" in page
+    assert "Estas consultas continúan en la página siguiente (consultas más antiguas)." in page
+    older = client.get(LOG, {"before": 9}).content.decode()
+    assert "Consultó 8 veces" in older  # consecutive: the change of day does not split it
+    assert "1 con una queja abierta" in older and "(consulta n.º 1)" in older
+    assert "Hay más de estas consultas en la página anterior (consultas más nuevas)." in older
+    assert english_left(page) == [] and english_left(older) == []
