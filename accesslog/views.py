@@ -1,7 +1,9 @@
 """The patient's access log: who looked, when, why and on what basis; filters, CSV, and whether
 the log verifies. Its cost does not grow with the patient's history: keyset pages by sequence,
 the count from the chain head, the people from `AccessReader`, verification from the stored
-mark (`accesslog.verified`), and the CSV streamed."""
+mark (`accesslog.verified`), and the CSV streamed. Consecutive looks by one reader are grouped
+into one row in Python over the page's rows (`accesslog.grouping`); the CSV and the proof bundle
+stay one row per look."""
 
 from __future__ import annotations
 
