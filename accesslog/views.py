@@ -1,7 +1,9 @@
 """The patient's access log: who looked, when, why and on what basis; filters, CSV, and whether
 the log verifies. Its cost does not grow with the patient's history: keyset pages by sequence,
 the count from the chain head, the people from `AccessReader`, verification from the stored
-mark (`accesslog.verified`), and the CSV streamed."""
+mark (`accesslog.verified`), and the CSV streamed. Consecutive looks by one reader are grouped
+into one row in Python over the page's rows (`accesslog.grouping`); the CSV and the proof bundle
+stay one row per look."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from patients.services import note_portal_step
 from proxies.acting import portal_area
 from proxies.models import ProxyArea
 
+from .grouping import GROUP_FIELDS, GroupKey, group_key, group_looks
 from .keys import pseudonym
 from .models import (
     AccessAction,
@@ -105,12 +108,21 @@ def _query(request: HttpRequest, **boundary: int) -> str:
     return params.urlencode()
 
 
+def _neighbour(events) -> GroupKey | None:
+    """The grouping key of the first of `events` (a look just beyond the page), or None."""
+    row = events.values_list(*GROUP_FIELDS).first()
+    return tuple(row) if row is not None else None
+
+
 def _page(request: HttpRequest, events) -> dict:
-    """One page of events, newest first, by sequence (keyset): no OFFSET, no COUNT."""
+    """One page of events, newest first, by sequence (keyset): no OFFSET, no COUNT. The looks
+    just beyond either end (read in place of an `exists()`, or as the page's extra row) tell
+    whether the page's first or last group of looks continues on another page."""
     events = events.order_by()
     after = _sequence_param(request.GET.get("after"))
     before = None if after is not None else _sequence_param(request.GET.get("before"))
     rows: list[AccessEvent] = []
+    newer_neighbour = older_neighbour = None
     if after is not None:
         rows = list(
             events.with_people().filter(sequence__gt=after).order_by("sequence")[: PAGE_SIZE + 1]
@@ -118,18 +130,26 @@ def _page(request: HttpRequest, events) -> dict:
         if len(rows) <= PAGE_SIZE:  # nothing newer beyond this page: show the newest page
             after, rows = None, []
         else:
+            newer_neighbour = group_key(rows[PAGE_SIZE])
             rows = rows[:PAGE_SIZE][::-1]
-            has_newer, has_older = True, events.filter(sequence__lte=after).exists()
+            older_neighbour = _neighbour(events.filter(sequence__lte=after).order_by("-sequence"))
+            has_newer, has_older = True, older_neighbour is not None
     if after is None:
         newest = events.with_people().order_by("-sequence")
         if before is not None:
             newest = newest.filter(sequence__lt=before)
         rows = list(newest[: PAGE_SIZE + 1])
         has_older = len(rows) > PAGE_SIZE
+        older_neighbour = group_key(rows[PAGE_SIZE]) if has_older else None
         rows = rows[:PAGE_SIZE]
-        has_newer = before is not None and events.filter(sequence__gte=before).exists()
+        if before is not None:
+            newer_neighbour = _neighbour(events.filter(sequence__gte=before).order_by("sequence"))
+        has_newer = newer_neighbour is not None
     return {
         "events": rows,
+        "groups": group_looks(
+            rows, newer_neighbour=newer_neighbour, older_neighbour=older_neighbour
+        ),
         "newest_query": _query(request) if has_newer else None,
         "newer_query": _query(request, after=rows[0].sequence) if has_newer and rows else None,
         "older_query": _query(request, before=rows[-1].sequence) if has_older else None,

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from patients.models import CATEGORY_PLURALS, Patient
 
@@ -14,11 +16,11 @@ from .rules import AgeStage, view_of
 
 # What each area lets a proxy do, as the pages say it.
 AREA_PHRASES = {
-    ProxyArea.RECORD: "read the health record",
-    ProxyArea.ACCESS_LOG: "see who looked at the record",
-    ProxyArea.SHARING: "manage who the record is shared with",
-    ProxyArea.EDUCATION: "read health information from the clinic",
-    ProxyArea.CONCERNS: "raise concerns and ask questions",
+    ProxyArea.RECORD: _("read the health record"),
+    ProxyArea.ACCESS_LOG: _("see who looked at the record"),
+    ProxyArea.SHARING: _("manage who the record is shared with"),
+    ProxyArea.EDUCATION: _("read health information from the clinic"),
+    ProxyArea.CONCERNS: _("raise concerns and ask questions"),
 }
 
 
@@ -35,13 +37,17 @@ class ProxyRow:
 
 def _record_phrase(access: ProxyAccess, include_sensitive: bool) -> str:
     if access.record_categories:
-        kinds = [str(CATEGORY_PLURALS.get(c, c)) for c in access.record_categories]
-        phrase = "read " + ", ".join(kinds) + " in the health record"
-    else:
-        phrase = "read the health record"
+        kinds = ", ".join(str(CATEGORY_PLURALS.get(c, c)) for c in access.record_categories)
+        if include_sensitive:
+            text = gettext(
+                "read %(kinds)s in the health record, including entries marked sensitive"
+            )
+        else:
+            text = gettext("read %(kinds)s in the health record (not entries marked sensitive)")
+        return text % {"kinds": kinds}
     if include_sensitive:
-        return phrase + ", including entries marked sensitive"
-    return phrase + " (not entries marked sensitive)"
+        return gettext("read the health record, including entries marked sensitive")
+    return gettext("read the health record (not entries marked sensitive)")
 
 
 def describe(access: ProxyAccess, now: dt.datetime | None = None) -> ProxyRow:
@@ -50,7 +56,7 @@ def describe(access: ProxyAccess, now: dt.datetime | None = None) -> ProxyRow:
     now = now or timezone.now()
     view = view_of(access, now)
     if access.status == ProxyStatus.PENDING:
-        state, note = "pending", "Waiting for them to come to the clinic with photo ID."
+        state, note = "pending", gettext("Waiting for them to come to the clinic with photo ID.")
     elif access.status == ProxyStatus.DECLINED:
         state, note = "declined", access.end_reason
     elif access.status == ProxyStatus.ENDED:
@@ -58,23 +64,23 @@ def describe(access: ProxyAccess, now: dt.datetime | None = None) -> ProxyRow:
     elif view.in_force:
         state, note = "active", ""
         if view.stage == AgeStage.LIMITED:
-            note = "Limited by age: no entries marked sensitive and no sharing choices."
+            note = gettext("Limited by age: no entries marked sensitive and no sharing choices.")
     else:
         state = "not_in_force"
         if access.ends_at <= now:
-            note = "The end date has passed."
+            note = gettext("The end date has passed.")
         elif access.starts_at > now:
-            note = "Not started yet."
+            note = gettext("Not started yet.")
         elif access.review_on is not None and timezone.localdate(now) > access.review_on:
-            note = "The power of attorney is waiting for its review at the clinic."
+            note = gettext("The power of attorney is waiting for its review at the clinic.")
         elif access.authority == ProxyAuthority.PARENTAL:
-            note = "No longer in effect: the young person now uses the portal alone."
+            note = gettext("No longer in effect: the young person now uses the portal alone.")
         else:
             note = ""
     areas = view.areas if view.in_force else frozenset(access.areas)
     sensitive = view.include_sensitive if view.in_force else access.include_sensitive
     may = [
-        _record_phrase(access, sensitive) if area == ProxyArea.RECORD else AREA_PHRASES[area]
+        _record_phrase(access, sensitive) if area == ProxyArea.RECORD else str(AREA_PHRASES[area])
         for area in ProxyArea.values
         if area in areas
     ]

@@ -18,10 +18,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.forms import start_of_day
+from clinic.i18n import day_time_short, full_date, language_for_patient
 from clinic.models import Role, User
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify as notify_outbox
@@ -54,16 +56,16 @@ MAX_PENDING_INVITATIONS = 5
 MAX_REASON = 300
 
 
-def _when(moment: dt.datetime) -> str:
-    return f"{timezone.localtime(moment):%-d %b at %H:%M}"
+def _in_language_of(patient: Patient | None):
+    """Write a message in the language of the patient (or proxy, a patient too) who reads it:
+    their recorded language, known without a query (unlike `clinic.i18n.in_language_of(user)`,
+    which goes from the user to their patient row)."""
+    return translation.override(language_for_patient(patient))
 
 
-def _day(day: dt.date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
-def _until(access: ProxyAccess) -> str:
-    return _day(access.last_day)
+def _relationship(access: ProxyAccess) -> str:
+    """ "carer", "family member": stored in English, shown in the reader's language."""
+    return gettext(access.get_relationship_display())
 
 
 MESSAGE_LIMIT = Notification._meta.get_field("message").max_length
@@ -396,11 +398,15 @@ def decline_invitation(*, access: ProxyAccess, declined_by: User, reason: str) -
     access.ended_at, access.ended_by, access.end_reason = now, declined_by, reason
     access.save(update_fields=["status", "ended_at", "ended_by", "end_reason"])
     _record(access, ProxyChangeKind.DECLINED, declined_by, now, reason)
+    with _in_language_of(access.patient):
+        message = gettext(
+            "The front desk could not confirm your invitation of %(name)s on %(when)s, so it "
+            "has not taken effect. Their reason is on your sharing page."
+        ) % {"name": access.proxy_name, "when": day_time_short(now)}
     _tell_patient(
         access,
         kind=NotificationKind.PROXY_FOR_YOU_ENDED,
-        message=f"The front desk could not confirm your invitation of {access.proxy_name} on "
-        f"{_when(now)}, so it has not taken effect. Their reason is on your sharing page.",
+        message=message,
         link=reverse("portal:sharing") + "#people-acting",
     )
     return access
@@ -450,22 +456,39 @@ def end_proxy_access(*, access: ProxyAccess, ended_by: User, reason: str = "") -
     _record(access, ProxyChangeKind.ENDED, ended_by, now, reason)
     if not was_active:
         return access  # an invitation withdrawn: nobody else was acting on it
-    name = access.proxy_name
-    patient_name = access.patient.display_name
+    names = {"name": access.proxy_name, "patient": access.patient.display_name}
     if who != "patient":
-        by_text = "at their request" if who == "proxy" else "by the front desk"
+        with _in_language_of(access.patient):
+            if who == "proxy":
+                text = gettext(
+                    "%(name)s no longer acts for you from %(when)s (ended at their request)."
+                )
+            else:
+                text = gettext(
+                    "%(name)s no longer acts for you from %(when)s (ended by the front desk)."
+                )
+            message = text % {**names, "when": day_time_short(now)}
         _tell_patient(
             access,
             kind=NotificationKind.PROXY_FOR_YOU_ENDED,
-            message=f"{name} no longer acts for you from {_when(now)} (ended {by_text}).",
+            message=message,
             link=reverse("portal:sharing") + "#people-acting",
         )
     if who != "proxy":
-        by_text = f"by {patient_name}" if who == "patient" else "by the front desk"
+        with _in_language_of(access.proxy):
+            if who == "patient":
+                text = gettext(
+                    "You no longer act for %(patient)s from %(when)s (ended by %(patient)s)."
+                )
+            else:
+                text = gettext(
+                    "You no longer act for %(patient)s from %(when)s (ended by the front desk)."
+                )
+            message = text % {**names, "when": day_time_short(now)}
         _tell_proxy(
             access,
             kind=NotificationKind.PROXY_ACTING_ENDED,
-            message=f"You no longer act for {patient_name} from {_when(now)} (ended {by_text}).",
+            message=message,
             link=reverse("portal:helping"),
         )
     return access
@@ -521,27 +544,45 @@ def _tell_proxy(access: ProxyAccess, *, kind: str, message: str, link: str) -> N
 def _tell_patient_started(access: ProxyAccess, *, by: User) -> None:
     """Read back to the patient what was made on their behalf, with a one-click way to end it
     when it is theirs to end."""
-    relation = access.get_relationship_display()
-    text = (
-        f"{by.display_name} recorded in person on {_when(access.checked_at)} that "
-        f"{access.proxy_name}, as your {relation}, can act for you in the portal until "
-        f"{_until(access)}."
-    )
-    if access.authority == ProxyAuthority.PATIENT:
-        text += " Not what you agreed? End it here."
-        link = reverse("portal:proxy_end", args=[access.pk])
-    else:
-        text += " See what they may do."
-        link = reverse("portal:sharing") + "#people-acting"
-    _tell_patient(access, kind=NotificationKind.PROXY_FOR_YOU_STARTED, message=text, link=link)
+    with _in_language_of(access.patient):
+        if access.authority == ProxyAuthority.PATIENT:
+            text = gettext(
+                "%(staff)s recorded in person on %(when)s that %(name)s, as your "
+                "%(relationship)s, can act for you in the portal until %(day)s. Not what you "
+                "agreed? End it here."
+            )
+            link = reverse("portal:proxy_end", args=[access.pk])
+        else:
+            text = gettext(
+                "%(staff)s recorded in person on %(when)s that %(name)s, as your "
+                "%(relationship)s, can act for you in the portal until %(day)s. See what they "
+                "may do."
+            )
+            link = reverse("portal:sharing") + "#people-acting"
+        message = text % {
+            "staff": by.display_name,
+            "when": day_time_short(access.checked_at),
+            "name": access.proxy_name,
+            "relationship": _relationship(access),
+            "day": full_date(access.last_day),
+        }
+    _tell_patient(access, kind=NotificationKind.PROXY_FOR_YOU_STARTED, message=message, link=link)
 
 
 def _tell_proxy_started(access: ProxyAccess) -> None:
+    with _in_language_of(access.proxy):
+        message = gettext(
+            "You can now act for %(patient)s in the portal, as their %(relationship)s, until "
+            "%(day)s."
+        ) % {
+            "patient": access.patient.display_name,
+            "relationship": _relationship(access),
+            "day": full_date(access.last_day),
+        }
     _tell_proxy(
         access,
         kind=NotificationKind.PROXY_ACTING_STARTED,
-        message=f"You can now act for {access.patient.display_name} in the portal, as their "
-        f"{access.get_relationship_display()}, until {_until(access)}.",
+        message=message,
         link=reverse("portal:helping"),
     )
 
@@ -554,24 +595,40 @@ AGE_CHANGES = (
 )
 
 
-def _age_texts(access: ProxyAccess, change: str, on: dt.date) -> tuple[str, str]:
-    """(to the parent, to the young person): what changes and when, no health data."""
-    child = access.patient.display_name
-    if change == AgeStage.LIMITED:
-        age = settings.PROXY_CHILD_FULL_UNTIL
-        return (
-            f"{child} turns {age} on {_day(on)}. From then on you will no longer see entries "
-            f"marked sensitive in {child}'s record, or {child}'s sharing choices.",
-            f"You turn {age} on {_day(on)}. From then on {access.proxy_name} will no longer see "
-            "entries marked sensitive in your record, or your sharing choices.",
-        )
-    age = settings.PROXY_CHILD_ALONE_FROM
-    return (
-        f"{child} turns {age} on {_day(on)}. From then on {child} uses the portal alone and your "
-        f"access ends, unless {child} invites you back.",
-        f"You turn {age} on {_day(on)}. From then on only you use your portal: "
-        f"{access.proxy_name}'s access ends, unless you invite them back.",
-    )
+def _age_text_to_parent(access: ProxyAccess, change: str, on: dt.date) -> str:
+    """What changes and when, in the parent's language; no health data."""
+    with _in_language_of(access.proxy):
+        if change == AgeStage.LIMITED:
+            text = gettext(
+                "%(child)s turns %(age)s on %(day)s. From then on you will no longer see entries "
+                "marked sensitive in %(child)s's record, or %(child)s's sharing choices."
+            )
+            age = settings.PROXY_CHILD_FULL_UNTIL
+        else:
+            text = gettext(
+                "%(child)s turns %(age)s on %(day)s. From then on %(child)s uses the portal alone "
+                "and your access ends, unless %(child)s invites you back."
+            )
+            age = settings.PROXY_CHILD_ALONE_FROM
+        return text % {"child": access.patient.display_name, "age": age, "day": full_date(on)}
+
+
+def _age_text_to_child(access: ProxyAccess, change: str, on: dt.date) -> str:
+    """What changes and when, in the young person's language; no health data."""
+    with _in_language_of(access.patient):
+        if change == AgeStage.LIMITED:
+            text = gettext(
+                "You turn %(age)s on %(day)s. From then on %(name)s will no longer see entries "
+                "marked sensitive in your record, or your sharing choices."
+            )
+            age = settings.PROXY_CHILD_FULL_UNTIL
+        else:
+            text = gettext(
+                "You turn %(age)s on %(day)s. From then on only you use your portal: "
+                "%(name)s's access ends, unless you invite them back."
+            )
+            age = settings.PROXY_CHILD_ALONE_FROM
+        return text % {"name": access.proxy_name, "age": age, "day": full_date(on)}
 
 
 @transaction.atomic
@@ -606,19 +663,18 @@ def send_age_notices(*, today: dt.date | None = None) -> int:
             )
             if not created:
                 continue
-            to_parent, to_child = _age_texts(access, change, on)
             if access.proxy.user_id:
                 notify(
                     recipient_id=access.proxy.user_id,
                     kind=NotificationKind.PROXY_AGE_NOTICE,
-                    message=to_parent,
+                    message=_age_text_to_parent(access, change, on),
                     link=reverse("portal:helping"),
                 )
             if access.patient.user_id:
                 notify(
                     recipient_id=access.patient.user_id,
                     kind=NotificationKind.PROXY_AGE_NOTICE,
-                    message=to_child,
+                    message=_age_text_to_child(access, change, on),
                     link=reverse("portal:sharing") + "#people-acting",
                 )
             announced += 1
@@ -651,23 +707,28 @@ def send_review_notices(*, today: dt.date | None = None) -> int:
     for access in accesses:
         if access.review_notice_for == access.review_on:
             continue
-        on = _day(access.review_on)
+        with translation.override(settings.LANGUAGE_CODE):  # staff read English
+            staff_day = full_date(access.review_on)
         for staff_id in front_desk:
             notify(
                 recipient_id=staff_id,
                 kind=NotificationKind.PROXY_REVIEW_DUE,
                 message=f"The power of attorney under which {access.proxy_name} acts for "
-                f"{access.patient.display_name} is due for review on {on}.",
+                f"{access.patient.display_name} is due for review on {staff_day}.",
                 link=reverse("staff:onboarding_patient", args=[access.patient_id])
                 + "#carers-title",
             )
         if access.proxy.user_id:
+            with _in_language_of(access.proxy):
+                message = gettext(
+                    "Your power of attorney for %(patient)s is due for review by the clinic on "
+                    "%(day)s. After that date your access stops until it is reviewed: please "
+                    "contact the front desk."
+                ) % {"patient": access.patient.display_name, "day": full_date(access.review_on)}
             notify(
                 recipient_id=access.proxy.user_id,
                 kind=NotificationKind.PROXY_REVIEW_DUE,
-                message=f"Your power of attorney for {access.patient.display_name} is due for "
-                f"review by the clinic on {on}. After that date your access stops until it is "
-                "reviewed: please contact the front desk.",
+                message=message,
                 link=reverse("portal:helping"),
             )
         access.review_notice_for = access.review_on

@@ -148,10 +148,15 @@ def acting_context(browser, live_server, user, patient, **context_options):
 
 
 def test_acting_for_pages_reflow_at_320_px(browser, live_server, record, patient):
-    """The switch page, the home while acting, the banner on a record page, and the refusal of
-    an area not shared (a 403 page, checked here too)."""
+    """The switch page, the home while acting, the banner on a record page, the access log with
+    a group of looks opened, and the refusal of an area not shared (a 403 page, checked here
+    too)."""
     from proxies.models import ProxyArea
-    from tests.factories import PatientUserFactory, ProxyAccessFactory
+    from tests.factories import PatientUserFactory, ProxyAccessFactory, StaffFactory
+    from tests.support.access_log import log_reads
+
+    # Consecutive looks by one reader with a long name: one row of the log that opens.
+    log_reads(patient, StaffFactory(display_name="Dr Alexandra Montgomery-Fitzwilliam"), 3)
 
     carer = PatientUserFactory(
         email="ana.santos.with.a.rather.long.address@example.org",
@@ -176,6 +181,7 @@ def test_acting_for_pages_reflow_at_320_px(browser, live_server, record, patient
     ]:
         response = page.goto(url)
         assert response is not None and response.status == status, url
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
         result = page.evaluate(OVERFLOW_SCRIPT)
         if result["over"] > TOLERANCE_PX:
             problems.append(f"{url}: {result['over']}px too wide; {result['culprits']}")

@@ -36,6 +36,7 @@ PATIENT_FACING = [
     "records/portal_*.html",
     "consent/portal_*.html",
     "accesslog/portal_*.html",
+    "accesslog/_look_*.html",
     "notifications/portal_*.html",
     "education/library.html",
     "education/article.html",
