@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import time
 
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.contrib.sessions.models import Session
 from django.test import Client
 
@@ -57,3 +62,9 @@ def sign_in_with_password(client: Client, user, next_url: str):
     assert response.status_code == 302, response.content.decode()[:500]
     assert response["Location"] == next_url
     return client.get(next_url)
+
+
+def current_code(secret: str) -> str:
+    """The code the person's authenticator app shows now."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))

@@ -9,12 +9,13 @@ from django.utils import timezone
 
 from keptforms.models import KeptForm
 from patients.models import OnboardingVisit, Patient
-from tests.factories import PatientFactory, StaffFactory, frozen_time
+from tests.factories import DEFAULT_PASSWORD, PatientFactory, StaffFactory, add_totp, frozen_time
 from tests.keptforms.support import (
     ASKED_TO_SIGN_IN,
     KEPT,
     browser_on,
     csrf,
+    current_code,
     end_session_on_server,
     go_idle,
 )
@@ -136,3 +137,24 @@ def test_hostile_registration_text_comes_back_escaped(front_desk, site):
     page = response.content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_signing_in_again_with_the_two_step_code_brings_the_registration_back(db, site):
+    """The whole way a front desk member signs in: password, then the authenticator's code."""
+    desk_member = StaffFactory(role="front_desk", site=site, mfa=False)
+    secret = add_totp(desk_member)
+    client = browser_on(desk_member, NEW)
+    go_idle(client)
+    response = client.post(NEW, {**csrf(client), **typed_registration(site)})
+    assert response["Location"] == f"/accounts/login/?next={NEW}"
+    client.get(response["Location"])
+    response = client.post(
+        response["Location"],
+        {**csrf(client), "login": desk_member.email, "password": DEFAULT_PASSWORD, "next": NEW},
+    )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    response = client.post(response["Location"], {**csrf(client), "code": current_code(secret)})
+    assert response.status_code == 302 and response["Location"] == NEW
+    page = client.get(NEW).content.decode()
+    assert KEPT in page and 'value="Gracie"' in page
+    assert not Patient.objects.exists()
