@@ -59,6 +59,11 @@
 
   function warn() {
     lastFocus = document.activeElement;
+    var kept = document.getElementById("idle-warning-kept");
+    if (kept) {
+      // Said only when true: a form was typed into, and it will be posted to be kept.
+      kept.hidden = !typedInto;
+    }
     box.hidden = false;
     button.focus();
   }

@@ -40,7 +40,13 @@ def test_a_concern_typed_when_time_runs_out_comes_back_after_signing_in(page, li
     store = SessionStore(session_key=Session.objects.get().session_key)
     store[LAST_SEEN_KEY] = time.time() - 31 * 60
     store.save()
-    page.clock.run_for("30:06")
+    page.clock.run_for("28:01")
+    warning = page.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible()
+    expect(
+        warning.get_by_text("What you have typed into this page's form will be kept")
+    ).to_be_visible()
+    page.clock.run_for("02:05")
     page.wait_for_url(f"{live_server.url}/accounts/login/**")
     expect(page.get_by_text("You were signed out for your safety")).to_be_visible()
     expect(page.get_by_text("We kept what you typed. Sign in again")).to_be_visible()
@@ -68,7 +74,11 @@ def test_an_untouched_page_still_just_signs_out(page, live_server):
     store = SessionStore(session_key=Session.objects.get().session_key)
     store[LAST_SEEN_KEY] = time.time() - 31 * 60
     store.save()
-    page.clock.run_for("30:06")
+    page.clock.run_for("28:01")
+    warning = page.get_by_role("alertdialog", name="Are you still there?")
+    expect(warning).to_be_visible()
+    expect(warning.get_by_text("What you have typed into this page's form")).to_be_hidden()
+    page.clock.run_for("02:05")
     page.wait_for_url(f"{live_server.url}/accounts/login/**")
     expect(page.get_by_text("You were signed out for your safety")).to_be_visible()
     expect(page.get_by_text("We kept what you typed")).to_have_count(0)

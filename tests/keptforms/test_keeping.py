@@ -161,3 +161,13 @@ def test_a_huge_post_is_no_error(patient_user):
     response = client.post(CONCERN, {**csrf(client), "description": "x" * 600_000})
     assert response.status_code == 302
     assert not KeptForm.objects.exists()
+
+
+def test_the_idle_warning_can_say_how_long_typing_is_kept(patient_user, settings):
+    """Shown by static/js/session.js only when a form on the page was typed into."""
+    settings.KEPT_FORM_MINUTES = 45
+    client = browser_on(patient_user, CONCERN)
+    page = client.get(CONCERN).content.decode()
+    assert '<p id="idle-warning-kept" hidden>' in page
+    assert "will be kept for 45 minutes: sign in again to get it back." in page
+    assert '<form method="post" data-keep-typed' in page
