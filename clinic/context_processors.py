@@ -175,4 +175,9 @@ def idle_warning(user) -> dict:
     if user is None or not user.is_authenticated:
         return {"idle_seconds": None, "idle_warning_seconds": None}
     idle = int(idle_limit_for(user))
-    return {"idle_seconds": idle, "idle_warning_seconds": min(IDLE_WARNING_SECONDS, idle // 2)}
+    return {
+        "idle_seconds": idle,
+        "idle_warning_seconds": min(IDLE_WARNING_SECONDS, idle // 2),
+        # What the idle script posts from a form typed into is kept this long (keptforms/).
+        "kept_form_minutes": settings.KEPT_FORM_MINUTES,
+    }

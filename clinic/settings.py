@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "guardian",
     "csp",
     "clinic",
+    "keptforms",
     "notifications",
     "patients",
     "proxies",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "clinic.middleware.PatientLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before the idle sign-out and the staff-area gate: it sees their answers to a post.
+    "keptforms.middleware.KeptFormMiddleware",
     "clinic.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -188,6 +191,11 @@ SESSION_IDLE_TIMEOUT_PATIENT = timedelta(
     minutes=env.int("SESSION_IDLE_MINUTES_PATIENT", default=30)
 )
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+# A form posted after the session ended is kept this long for the same person to sign in again
+# and find it filled in (keptforms/). CSRF tokens live in a cookie, not in the session, so such a
+# post is not refused as forged.
+KEPT_FORM_MINUTES = env.int("KEPT_FORM_MINUTES", default=60)
+CSRF_USE_SESSIONS = False
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
 
@@ -283,6 +291,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "clear-expired-sessions": {"task": "clinic.tasks.clear_expired_sessions", "schedule": 3600.0},
+    "delete-expired-kept-forms": {
+        "task": "keptforms.tasks.delete_expired_kept_forms",
+        "schedule": 600.0,
+    },
     "sweep-undelivered-notifications": {
         "task": "notifications.tasks.sweep_undelivered_notifications",
         "schedule": 60.0,

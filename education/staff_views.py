@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.decorators import physician_required
 from clinic.forms import add_service_error, service_error_text
 from consent.selectors import patients_visible_to
+from keptforms.keeping import keeps_typed_form, prefill, take_kept_form
 
 from . import services
 from .access import (
@@ -85,10 +86,13 @@ def articles(request: HttpRequest) -> HttpResponse:
     )
 
 
+@keeps_typed_form(fields=ArticleForm, exclude=["creation_key"])
 @physician_required
 @require_http_methods(["GET", "POST"])
 def new_article(request: HttpRequest) -> HttpResponse:
     form = ArticleForm(request.POST or None, initial={"creation_key": uuid.uuid4()})
+    if request.method != "POST":
+        prefill(form, take_kept_form(request, "staff:education_new"))
     preview = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -132,6 +136,7 @@ def new_article(request: HttpRequest) -> HttpResponse:
     return render(request, "education/staff_edit.html", {"form": form, "preview": preview})
 
 
+@keeps_typed_form(fields=ArticleForm, exclude=["creation_key"])
 @physician_required
 @require_http_methods(["GET", "POST"])
 def edit_article(request: HttpRequest, pk: int) -> HttpResponse:
@@ -146,6 +151,8 @@ def edit_article(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("staff:education_article", pk=article.pk)
     form = ArticleForm(request.POST or None, initial=ArticleForm.initial_from(latest))
+    if request.method != "POST":
+        prefill(form, take_kept_form(request, "staff:education_edit"))
     preview = None if request.method == "POST" else _stored_preview(latest)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

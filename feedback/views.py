@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,10 @@ from accesslog.models import AccessEvent
 from clinic.decorators import privacy_officer_required
 from clinic.forms import add_service_error, service_error_text
 from clinic.i18n import day_month
+from keptforms.keeping import keeps_typed_form, prefill, take_kept_form
 from patients.models import ChecklistItem, Patient
 from patients.services import note_portal_step
-from proxies.acting import portal_area
+from proxies.acting import chosen_patient_id, portal_area
 from proxies.models import ProxyArea
 
 from . import services
@@ -52,9 +54,17 @@ def _entries(grievance: Grievance):
     )
 
 
+def _whose_record(request: HttpRequest) -> str:
+    """Whose record a patient's form is about: "" for their own, else the id of the patient they
+    act for. A kept concern comes back only while acting for the same person."""
+    chosen = chosen_patient_id(request)
+    return str(chosen) if chosen is not None else ""
+
+
 # --- The patient's side ----------------------------------------------------------------------
 
 
+@keeps_typed_form(fields=ConcernForm, context=_whose_record)
 @portal_area(ProxyArea.CONCERNS)
 @require_http_methods(["GET", "POST"])
 def report_concern(request: HttpRequest) -> HttpResponse:
@@ -83,8 +93,10 @@ def report_concern(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("portal:concern", pk=grievance.pk)
     else:
-        event = _own_event(request, request.GET.get("event"))
-        form = ConcernForm(initial={"event": event.pk if event else None})
+        kept = take_kept_form(request, "portal:report_concern", context=_whose_record(request))
+        event = _own_event(request, (kept or request.GET).get("event"))
+        form = prefill(ConcernForm(), kept)
+        form.initial["event"] = event.pk if event else None
     return render(
         request,
         "feedback/report_concern.html",
@@ -124,6 +136,7 @@ def _patient_page(request, grievance, *, message_form=None, withdraw_form=None) 
     )
 
 
+@keeps_typed_form(fields=MessageForm, context=_whose_record)
 @portal_area(ProxyArea.CONCERNS)
 @require_http_methods(["GET", "POST"])
 def concern(request: HttpRequest, pk: int) -> HttpResponse:
@@ -148,7 +161,8 @@ def concern(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your message is sent to our privacy officer."))
                 return redirect("portal:concern", pk=grievance.pk)
         return _patient_page(request, grievance, message_form=form)
-    return _patient_page(request, grievance)
+    kept = take_kept_form(request, "portal:concern", context=_whose_record(request))
+    return _patient_page(request, grievance, message_form=prefill(MessageForm(), kept))
 
 
 @portal_area(ProxyArea.CONCERNS)
@@ -192,11 +206,14 @@ def grievance_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@keeps_typed_form(fields=RecordedConcernForm)
 @privacy_officer_required
 @require_http_methods(["GET", "POST"])
 def record_concern(request: HttpRequest) -> HttpResponse:
     """Record a concern a patient raised by phone or letter."""
     form = RecordedConcernForm(request.POST or None)
+    if request.method != "POST":
+        prefill(form, take_kept_form(request, "staff:record_concern"))
     if request.method == "POST" and form.is_valid():
         patient = Patient.objects.filter(mrn=form.cleaned_data["mrn"]).first()
         if patient is None:
@@ -239,9 +256,29 @@ def _officer_page(request, grievance, **forms) -> HttpResponse:
     return render(request, "feedback/privacy_grievance.html", context)
 
 
+# The officer's forms post to URLs of their own and are shown on the grievance's page.
+OFFICER_FORMS = {
+    "acknowledge_form": ("staff:grievance_acknowledge", AcknowledgeForm),
+    "extension_form": ("staff:grievance_extend", ExtensionForm),
+    "resolution_form": ("staff:grievance_resolve", ResolutionForm),
+    "message_form": ("staff:grievance_message", MessageForm),
+}
+
+
+def _grievance_page(pk: int) -> str:
+    return reverse("staff:grievance", kwargs={"pk": pk})
+
+
 @privacy_officer_required
 def grievance(request: HttpRequest, pk: int) -> HttpResponse:
-    return _officer_page(request, get_grievance_for(request.user, pk))
+    found = get_grievance_for(request.user, pk)
+    kept_forms = {}
+    if request.method == "GET":
+        for form_name, (view_name, form_class) in OFFICER_FORMS.items():
+            kept = take_kept_form(request, view_name)
+            if kept is not None:
+                kept_forms[form_name] = prefill(form_class(), kept)
+    return _officer_page(request, found, **kept_forms)
 
 
 def _done(grievance) -> str:
@@ -268,6 +305,7 @@ def _act(request, grievance, form_name: str, form, action) -> HttpResponse:
     return _officer_page(request, grievance, **{form_name: form})
 
 
+@keeps_typed_form(fields=AcknowledgeForm, page=_grievance_page)
 @privacy_officer_required
 @require_POST
 def grievance_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
@@ -296,6 +334,7 @@ def grievance_investigate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("staff:grievance", pk=grievance.pk)
 
 
+@keeps_typed_form(fields=ExtensionForm, page=_grievance_page)
 @privacy_officer_required
 @require_POST
 def grievance_extend(request: HttpRequest, pk: int) -> HttpResponse:
@@ -314,6 +353,7 @@ def grievance_extend(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@keeps_typed_form(fields=ResolutionForm, page=_grievance_page)
 @privacy_officer_required
 @require_POST
 def grievance_resolve(request: HttpRequest, pk: int) -> HttpResponse:
@@ -328,6 +368,7 @@ def grievance_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@keeps_typed_form(fields=MessageForm, page=_grievance_page)
 @privacy_officer_required
 @require_POST
 def grievance_message(request: HttpRequest, pk: int) -> HttpResponse:

@@ -26,6 +26,7 @@ from clinic.decorators import front_desk_required
 from clinic.extensions import collect
 from clinic.forms import add_service_error, service_error_text
 from clinic.i18n import language_for_patient
+from keptforms.keeping import keeps_typed_form, prefill, take_kept_form
 
 from . import appointments, services
 from .access import get_appointment_for, get_patient_for, get_visit_for
@@ -109,6 +110,7 @@ def _details(data: dict) -> dict:
     return {name: data[name] for name in services.DETAIL_LABELS}
 
 
+@keeps_typed_form(fields=PatientForm, exclude=["confirm_not_duplicate"])
 @front_desk_required
 @require_http_methods(["GET", "POST"])
 def patient_create(request: HttpRequest) -> HttpResponse:
@@ -142,6 +144,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     else:
         token = uuid.uuid4()
         form = PatientForm(initial={"site": getattr(request.user.staff_profile, "site_id", None)})
+        prefill(form, take_kept_form(request, "staff:onboarding_patient_create"))
     return render(
         request,
         "patients/staff/patient_form.html",
@@ -269,6 +272,7 @@ def patient_two_step_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "patients/staff/two_step_reset.html", {"form": form, "patient": patient})
 
 
+@keeps_typed_form(fields=SlotForm)
 @front_desk_required
 @require_http_methods(["GET", "POST"])
 def schedule(request: HttpRequest, pk: int) -> HttpResponse:
@@ -301,6 +305,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 "date": timezone.localdate() + timedelta(days=1),
             }
         )
+        prefill(form, take_kept_form(request, "staff:onboarding_schedule"))
     return render(
         request,
         "patients/staff/slot_form.html",

@@ -2,6 +2,9 @@
 // inactivity, say so and offer "Stay signed in". When the time is up, reload the page: the
 // server signs the person out and says why, so health data does not stay on an unattended
 // screen. Without JavaScript nothing shows and the server's idle sign-out works as before.
+// A form the person has typed into (marked data-keep-typed) is not lost: instead of reloading,
+// the script posts it with "rapport_keep_typed", which the server keeps and never saves
+// (keptforms/); after signing in again the same person finds it filled in.
 (function () {
   "use strict";
   var box = document.getElementById("idle-warning");
@@ -18,19 +21,49 @@
   var warnTimer = null;
   var endTimer = null;
   var lastFocus = null;
+  var typedInto = null;
+
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-keep-typed]"), function (f) {
+    f.addEventListener("input", function () {
+      typedInto = f;
+    });
+    f.addEventListener("change", function () {
+      typedInto = f;
+    });
+    f.addEventListener("submit", function () {
+      typedInto = null;
+    });
+  });
+
+  function end() {
+    if (!typedInto) {
+      window.location.reload();
+      return;
+    }
+    var marker = document.createElement("input");
+    marker.type = "hidden";
+    marker.name = "rapport_keep_typed";
+    marker.value = "1";
+    typedInto.appendChild(marker);
+    // The form's own submit(), not a field named "submit"; no submit event, so no handler.
+    HTMLFormElement.prototype.submit.call(typedInto);
+  }
 
   function start() {
     window.clearTimeout(warnTimer);
     window.clearTimeout(endTimer);
     warnTimer = window.setTimeout(warn, idleMs - warningMs);
     // A few seconds past the limit, so the server agrees the session is over.
-    endTimer = window.setTimeout(function () {
-      window.location.reload();
-    }, idleMs + 5000);
+    endTimer = window.setTimeout(end, idleMs + 5000);
   }
 
   function warn() {
     lastFocus = document.activeElement;
+    var kept = document.getElementById("idle-warning-kept");
+    if (kept) {
+      // Said only when true: a form was typed into, and it will be posted to be kept.
+      kept.hidden = !typedInto;
+    }
     box.hidden = false;
     button.focus();
   }
