@@ -12,7 +12,10 @@ It is only for a query whose SQL does not depend on its values, and it checks th
 and database: it builds the query with two different values for each parameter; the SQL must be
 identical, and the parameters that change must be exactly the value given, as the database
 adapts it. Otherwise (or if a value is None) the query is simply built and run as usual. A
-builder must not branch on its values in Python: the check only sees the values it tries.
+builder must not branch on its values in Python: the check only sees the values it tries. Nor may
+it read the clock (or anything else that changes between requests): the SQL and the values
+built into it are kept for the process's life, so `timezone.now()` inside a builder would freeze
+at the first call. Take the time as a parameter (DATETIME), as the home's next appointment does.
 
 On PostgreSQL the database, too, plans such a query once per connection: it runs through
 `server_cursor`, which sends the values apart from the SQL and has the statement prepared (PARSE
