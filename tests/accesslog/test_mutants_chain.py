@@ -9,9 +9,19 @@ import os
 import time
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accesslog import verified
-from accesslog.chain import GENESIS_HASH, UnknownHashVersion, canonical_values, verify_chain
+from accesslog.chain import (
+    GENESIS_HASH,
+    RESUMED_CHAINS_PER_QUERY,
+    ROW_FIELDS,
+    UnknownHashVersion,
+    canonical_values,
+    event_rows,
+    verify_chain,
+)
 from accesslog.models import AccessChainHead, AccessChainVerification, AccessEvent
 from tests.support.access_log import log_reads, raw_sql
 
@@ -317,3 +327,53 @@ def test_the_hash_does_not_depend_on_the_machines_time_zone(new_york_local_time)
     moment = dt.datetime(2026, 12, 3, 9, 0, 0, 7, tzinfo=dt.UTC)
     values = canonical_values(AccessEvent(occurred_at=moment, hash_version=1))
     assert values["occurred_at"] == "2026-12-03T09:00:00.000007Z"
+
+
+# --- links past the head, and how many queries a batch of chains costs -------------------------
+
+
+def test_links_missing_before_a_link_past_the_head_are_named(patient, patient_user):
+    """The head was read at 5, a sixth event was appended since, and events 4 and 5 were
+    deleted: reaching the sixth ends the walk, and the chain still has to reach the head."""
+    events = _chain(patient, patient_user, 6)
+    raw_sql(
+        f"DELETE FROM {EVENTS} WHERE id IN (%s, %s)",
+        [events[3].pk, events[4].pk],
+    )
+    problem = verify_chain(patient.pk, head=(5, events[4].hash))
+    assert named(problem, patient) == (
+        4,
+        "the chain ends at 3 but its head says 5 (events were removed)",
+    )
+
+
+def _queries_for(starts) -> int:
+    """How many queries reading the events of these chains takes (the chains may be empty: each
+    batch is still one query)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert list(event_rows(starts)) == []
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("chains", "first", "queries"),
+    [
+        # Resumed chains (from a signed link after the first): RESUMED_CHAINS_PER_QUERY a query.
+        (RESUMED_CHAINS_PER_QUERY, 5, 1),
+        (RESUMED_CHAINS_PER_QUERY + 1, 5, 2),
+        (2 * RESUMED_CHAINS_PER_QUERY, 5, 2),
+        (RESUMED_CHAINS_PER_QUERY + 1, 2, 2),
+        # Chains read from their first link are one `IN (...)`: many to a query.
+        (RESUMED_CHAINS_PER_QUERY + 1, 1, 1),
+        (RESUMED_CHAINS_PER_QUERY + 1, 0, 1),
+    ],
+)
+def test_chains_are_read_in_batches_of_a_fixed_size(db, chains, first, queries):
+    assert _queries_for([(10_000 + n, first) for n in range(chains)]) == queries
+
+
+def test_a_resumed_chain_is_read_from_its_signed_link(patient, patient_user):
+    events = _chain(patient, patient_user, 4)
+    rows = list(event_rows([(patient.pk, 3)]))
+    assert [row[ROW_FIELDS.index("sequence")] for row in rows] == [3, 4]
+    assert [row[ROW_FIELDS.index("hash")] for row in rows] == [events[2].hash, events[3].hash]
