@@ -83,7 +83,7 @@ def test_cancelling_an_invitation_in_spanish(client, patient_user, patient):
 
     page = page_of(client.post(reverse("portal:proxy_end", args=[access.pk]), follow=True))
 
-    assert "Ha cancelado la invitación de Ana Santos." in page
+    assert "Ha cancelado su invitación a Ana Santos." in page
     again = page_of(client.post(reverse("portal:proxy_end", args=[access.pk]), follow=True))
     assert "Este acceso ya terminó." in again
     assert "already ended" not in again
@@ -350,7 +350,7 @@ def test_a_hostile_invited_name_is_escaped_in_the_message(client, patient_user, 
     assert '<script>alert("x")' not in page and "<b>Ana</b>" not in page
     escaped = "&lt;b&gt;Ana&lt;/b&gt;&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
     if language == "es":
-        assert f"Ha cancelado la invitación de {escaped}." in page
+        assert f"Ha cancelado su invitación a {escaped}." in page
     else:
         assert f"You cancelled the invitation of {escaped}." in page
 
@@ -374,3 +374,52 @@ def test_a_hostile_patient_name_is_escaped_when_a_carer_switches(
     page = page_of(client.post(reverse("portal:proxy_stop", args=[access.pk]), follow=True))
     assert '<script>alert("x")' not in page
     assert "Ya no actúa en nombre de &lt;b&gt;Ana&lt;/b&gt;&lt;script&gt;" in page
+
+
+# --- emails to people without a portal account ------------------------------------------------
+
+
+def test_emails_to_people_without_an_account_are_in_their_language(
+    front_desk, site, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.factories import PatientFactory
+    from tests.i18n.test_in_the_patients_language import MONTHS_ES
+
+    rosa = PatientFactory(
+        site=site,
+        legal_name="Rosa Díaz",
+        email="rosa@example.org",
+        date_of_birth=years_ago(80),
+        preferred_language="es",
+    )
+    emma = PatientFactory(
+        site=site,
+        legal_name="Emma Whitfield",
+        email="emma@example.org",
+        date_of_birth=years_ago(35),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        access = link_carer(rosa, emma, front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.end_proxy_access(access=access, ended_by=front_desk, reason="Asked to stop")
+
+    to_rosa = [m for m in mail.outbox if m.to == ["rosa@example.org"]]
+    started = next(m for m in to_rosa if "ya puede actuar en su nombre" in m.subject)
+    assert "Emma Whitfield ya puede actuar en su nombre" in started.subject
+    last_day = access.last_day
+    assert (
+        "Comprobamos las identidades en persona y registramos que Emma Whitfield, como su "
+        f"persona cuidadora, puede usar el portal por usted hasta el {last_day.day} de "
+        f"{MONTHS_ES[last_day.month - 1]} de {last_day.year}."
+    ) in started.body
+    assert "¿No es lo que usted acordó? Llámenos" in started.body
+    assert "We checked identities" not in started.body
+    ended = next(m for m in to_rosa if "ya no actúa" in m.subject)
+    assert "Emma Whitfield ya no puede actuar en su nombre." in ended.body
+
+    # Emma, the carer, reads English.
+    to_emma = [m.subject for m in mail.outbox if m.to == ["emma@example.org"]]
+    assert any("You can now act for Rosa Díaz" in s for s in to_emma)
+    assert any("You no longer act for Rosa Díaz" in s for s in to_emma)
