@@ -58,7 +58,7 @@ def choose(request: HttpRequest, access: ProxyAccess | None) -> None:
     request.session[SESSION_KEY] = {
         "patient": access.patient_id,
         "name": access.patient.display_name,
-        "relationship": access.relationship_word,
+        "relationship": access.get_relationship_display(),
     }
 
 

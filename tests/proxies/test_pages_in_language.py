@@ -423,3 +423,27 @@ def test_emails_to_people_without_an_account_are_in_their_language(
     to_emma = [m.subject for m in mail.outbox if m.to == ["emma@example.org"]]
     assert any("You can now act for Rosa Díaz" in s for s in to_emma)
     assert any("You no longer act for Rosa Díaz" in s for s in to_emma)
+
+
+def test_ended_and_declined_accesses_on_the_sharing_page_are_whole_spanish_phrases(
+    client, patient_user, patient, carer, front_desk
+):
+    from tests.i18n.test_in_the_patients_language import MONTHS_ES
+
+    speaks_spanish(patient)
+    declined = invite(patient, name="Pat Jones", email="pat@example.org")
+    services.decline_invitation(access=declined, declined_by=front_desk, reason="Did not come")
+    ended = link_carer(patient, carer, front_desk)
+    services.end_proxy_access(access=ended, ended_by=patient_user)
+    client.force_login(patient_user)
+
+    page = page_of(client.get(reverse("portal:sharing")))
+
+    today = timezone.localdate()
+    day = f"{today.day} de {MONTHS_ES[today.month - 1]} de {today.year}"
+    assert f"Pat Jones: rechazada el {day}" in page
+    assert f"Ana Santos: finalizado el {day}" in page
+    assert "declined" not in page and ": ended" not in page
+    last_day = invite(patient, name="Lee Park", email="lee@example.org").last_day
+    page = page_of(client.get(reverse("portal:sharing")))
+    assert f"hasta el {last_day.day} de {MONTHS_ES[last_day.month - 1]} de {last_day.year}" in page
