@@ -18,6 +18,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clinic.decorators import patient_required
 
@@ -32,11 +34,11 @@ View = Callable[..., HttpResponse]
 SESSION_KEY = "proxies.acting_for"
 
 AREA_NAMES = {
-    ProxyArea.RECORD: "their health record",
-    ProxyArea.ACCESS_LOG: "who looked at their record",
-    ProxyArea.SHARING: "who their record is shared with",
-    ProxyArea.EDUCATION: "health information from the clinic",
-    ProxyArea.CONCERNS: "concerns and questions",
+    ProxyArea.RECORD: _("their health record"),
+    ProxyArea.ACCESS_LOG: _("who looked at their record"),
+    ProxyArea.SHARING: _("who their record is shared with"),
+    ProxyArea.EDUCATION: _("health information from the clinic"),
+    ProxyArea.CONCERNS: _("concerns and questions"),
 }
 
 
@@ -63,13 +65,19 @@ def choose(request: HttpRequest, access: ProxyAccess | None) -> None:
 def access_ended(request: HttpRequest) -> HttpResponse:
     """The access ended, expired, was revoked or no longer allows anything (an age rule): forget
     the choice and say so, once, on the switch page."""
-    name = (request.session.get(SESSION_KEY) or {}).get("name") or "this person"
+    name = (request.session.get(SESSION_KEY) or {}).get("name")
     choose(request, None)
-    messages.warning(
-        request,
-        f"You can no longer act for {name}: your access to their record has ended. "
-        "You are back on your own record.",
-    )
+    if name:
+        text = gettext(
+            "You can no longer act for %(name)s: your access to their record has ended. "
+            "You are back on your own record."
+        ) % {"name": name}
+    else:
+        text = gettext(
+            "You can no longer act for this person: your access to their record has ended. "
+            "You are back on your own record."
+        )
+    messages.warning(request, text)
     return redirect("portal:acting_for")
 
 

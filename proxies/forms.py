@@ -6,6 +6,8 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clinic.forms import DateField, start_of_day
 from clinic.validators import validate_plain_email
@@ -19,18 +21,18 @@ from .services import INVITABLE_RELATIONSHIPS, MAX_REASON
 MAX_YEARS = 10
 
 AREA_CHOICES = [
-    (ProxyArea.RECORD, "Read my health record"),
-    (ProxyArea.ACCESS_LOG, "See who looked at my record"),
-    (ProxyArea.SHARING, "Manage who my record is shared with"),
-    (ProxyArea.EDUCATION, "Read health information from the clinic"),
-    (ProxyArea.CONCERNS, "Raise concerns and ask questions for me"),
+    (ProxyArea.RECORD, _("Read my health record")),
+    (ProxyArea.ACCESS_LOG, _("See who looked at my record")),
+    (ProxyArea.SHARING, _("Manage who my record is shared with")),
+    (ProxyArea.EDUCATION, _("Read health information from the clinic")),
+    (ProxyArea.CONCERNS, _("Raise concerns and ask questions for me")),
 ]
 STAFF_AREA_CHOICES = ProxyArea.choices
-DOCUMENT_CHOICES = [("", "Choose…"), *IdentityDocument.choices]
+DOCUMENT_CHOICES = [("", _("Choose…")), *IdentityDocument.choices]
 
 
 def _end_date_field(required: bool, help_text: str) -> DateField:
-    return DateField(label="Last day of access", required=required, help_text=help_text)
+    return DateField(label=_("Last day of access"), required=required, help_text=help_text)
 
 
 def _ends_at(ends_on: dt.date | None) -> dt.datetime | None:
@@ -42,23 +44,24 @@ class ScopeFields(forms.Form):
     """What the proxy may do: shared by the patient's invitation and the front desk's link."""
 
     areas = forms.MultipleChoiceField(
-        label="What they may do",
+        label=_("What they may do"),
         choices=AREA_CHOICES,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one thing this person may do."},
+        error_messages={"required": _("Choose at least one thing this person may do.")},
     )
     record_categories = forms.MultipleChoiceField(
-        label="Which parts of the record",
+        label=_("Which parts of the record"),
         choices=RecordCategory.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="Leave all unticked for the whole record.",
+        help_text=_("Leave all unticked for the whole record."),
     )
     include_sensitive = forms.BooleanField(
-        label="Include entries marked sensitive (such as mental or sexual health)", required=False
+        label=_("Include entries marked sensitive (such as mental or sexual health)"),
+        required=False,
     )
     notify_patient = forms.BooleanField(
-        label="Tell the patient each time this person reads the record",
+        label=_("Tell the patient each time this person reads the record"),
         required=False,
         initial=True,
     )
@@ -69,29 +72,49 @@ class ScopeFields(forms.Form):
         if ends_on is not None:
             today = timezone.localdate()
             if ends_on < today:
-                self.add_error("ends_on", "The last day cannot be in the past.")
+                self.add_error("ends_on", _("The last day cannot be in the past."))
             elif ends_on > today + dt.timedelta(days=366 * MAX_YEARS):
-                self.add_error("ends_on", f"Choose a date within {MAX_YEARS} years.")
+                self.add_error(
+                    "ends_on",
+                    ngettext(
+                        "Choose a date within %(years)d year.",
+                        "Choose a date within %(years)d years.",
+                        MAX_YEARS,
+                    )
+                    % {"years": MAX_YEARS},
+                )
         cleaned["ends_at"] = _ends_at(ends_on)
         return cleaned
 
 
 class InviteForm(ScopeFields):
     name = forms.CharField(
-        label="Their full name", max_length=150, validators=[validate_person_name]
+        label=_("Their full name"),
+        max_length=150,
+        validators=[validate_person_name],
+        error_messages={"required": _("Enter the name of the person you invite.")},
     )
     email = forms.EmailField(
-        label="Their email address",
+        label=_("Their email address"),
         max_length=254,
         validators=[validate_plain_email],
-        help_text="We use it only to recognise them when they come to the clinic.",
+        help_text=_("We use it only to recognise them when they come to the clinic."),
+        error_messages={
+            "required": _("Enter the email address of the person you invite."),
+            "invalid": _("Enter their email address like name@example.org."),
+        },
     )
     relationship = forms.ChoiceField(
-        label="They are your",
-        choices=[(r.value, r.label) for r in ProxyRelationship if r in INVITABLE_RELATIONSHIPS],
+        label=_("They are your"),
+        # The labels stay English in the model (see RELATIONSHIP_WORDS); shown translated.
+        choices=[(r.value, _(r.label)) for r in ProxyRelationship if r in INVITABLE_RELATIONSHIPS],
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose carer, parent or family member."),
+            "invalid_choice": _("Choose carer, parent or family member."),
+        },
     )
-    ends_on = _end_date_field(True, "Access ends after this day. You can end it sooner.")
+    ends_on = _end_date_field(True, _("Access ends after this day. You can end it sooner."))
 
     field_order = [
         "name",
@@ -106,8 +129,11 @@ class InviteForm(ScopeFields):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["notify_patient"].label = "Tell me each time this person reads my record"
-        self.fields["record_categories"].help_text = "Leave all unticked for your whole record."
+        self.fields["notify_patient"].label = _("Tell me each time this person reads my record")
+        self.fields["record_categories"].help_text = _("Leave all unticked for your whole record.")
+        self.fields["ends_on"].error_messages["required"] = _(
+            "Choose the last day this person may act for you."
+        )
 
 
 class LinkProxyForm(ScopeFields):

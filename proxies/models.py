@@ -16,7 +16,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from patients.models import IdentityDocument, Patient
 
@@ -152,6 +152,12 @@ class ProxyAccess(models.Model):
         if self.proxy is not None:
             return self.proxy.display_name
         return self.invited_name
+
+    @property
+    def relationship_word(self) -> str:
+        """ "carer", "family member" in the language of the page or message (the stored label
+        stays English, see RELATIONSHIP_WORDS)."""
+        return gettext(self.get_relationship_display())
 
     @property
     def last_day(self):

@@ -44,7 +44,7 @@ def page_context(request: HttpRequest, badges: dict) -> dict:
             "acting_banner": {
                 "kind": "acting",
                 "name": access.patient.display_name,
-                "relationship": access.get_relationship_display(),
+                "relationship": access.relationship_word,
             },
         }
     user = getattr(request, "user", None)

@@ -5,8 +5,11 @@ sent, from the access as it then stands; a "started" email for an access ended s
 from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
+from django.utils import translation
+from django.utils.translation import gettext
 
 from clinic.emails import build_templated_email
+from clinic.i18n import full_date, language_for_patient
 from notifications.models import Notification, NotificationKind
 
 from .models import ProxyAccess, ProxyAuthority, ProxyStatus
@@ -16,39 +19,59 @@ STARTED = (NotificationKind.PROXY_FOR_YOU_STARTED, NotificationKind.PROXY_ACTING
 
 
 def _lines(access: ProxyAccess, kind: str) -> tuple[str, list[str]]:
-    patient, proxy = access.patient.display_name, access.proxy_name
-    relation = access.get_relationship_display()
-    until = f"{access.last_day:%-d %B %Y}"
+    """The subject and the lines, in the active language (the reader's: see below)."""
+    names = {
+        "patient": access.patient.display_name,
+        "proxy": access.proxy_name,
+        "relationship": access.relationship_word,
+        "until": full_date(access.last_day),
+    }
     if kind == NotificationKind.PROXY_FOR_YOU_STARTED:
         lines = [
-            f"We checked identities in person and recorded that {proxy}, as your {relation}, can "
-            f"use the portal for you until {until}."
+            gettext(
+                "We checked identities in person and recorded that %(proxy)s, as your "
+                "%(relationship)s, can use the portal for you until %(until)s."
+            )
+            % names
         ]
         if access.authority == ProxyAuthority.PATIENT:
             lines.append(
-                "Not what you agreed? Call us and we will end it at once, or end it yourself with "
-                "one click on your sharing page once your portal account is active."
+                gettext(
+                    "Not what you agreed? Call us and we will end it at once, or end it yourself "
+                    "with one click on your sharing page once your portal account is active."
+                )
             )
-        return f"{proxy} can now act for you", lines
+        return gettext("%(proxy)s can now act for you") % names, lines
     if kind == NotificationKind.PROXY_FOR_YOU_ENDED:
         if access.status == ProxyStatus.DECLINED:
             return (
-                "Your invitation was not confirmed",
+                gettext("Your invitation was not confirmed"),
                 [
-                    f"The front desk could not confirm your invitation of {proxy}.",
+                    gettext("The front desk could not confirm your invitation of %(proxy)s.")
+                    % names,
                     access.end_reason,
                 ],
             )
-        return f"{proxy} no longer acts for you", [f"{proxy} can no longer act for you."]
+        return (
+            gettext("%(proxy)s no longer acts for you") % names,
+            [gettext("%(proxy)s can no longer act for you.") % names],
+        )
     if kind == NotificationKind.PROXY_ACTING_STARTED:
         return (
-            f"You can now act for {patient}",
+            gettext("You can now act for %(patient)s") % names,
             [
-                f"You can use the portal for {patient}, as their {relation}, until {until}. "
-                "Once your own portal account is active, sign in and choose who you act for."
+                gettext(
+                    "You can use the portal for %(patient)s, as their %(relationship)s, until "
+                    "%(until)s. Once your own portal account is active, sign in and choose who "
+                    "you act for."
+                )
+                % names
             ],
         )
-    return f"You no longer act for {patient}", [f"You can no longer act for {patient}."]
+    return (
+        gettext("You no longer act for %(patient)s") % names,
+        [gettext("You can no longer act for %(patient)s.") % names],
+    )
 
 
 def build_proxy_email(notification: Notification) -> EmailMultiAlternatives | None:
@@ -61,11 +84,14 @@ def build_proxy_email(notification: Notification) -> EmailMultiAlternatives | No
     person = access.patient if to_patient else access.proxy
     if person is None or not person.email:
         return None
-    subject, lines = _lines(access, notification.kind)
+    language = language_for_patient(person)  # each reads their own language
+    with translation.override(language):
+        subject, lines = _lines(access, notification.kind)
     return build_templated_email(
         to=person.email,
         template="proxy-access",
         context={"name": person.display_name, "subject": subject, "lines": lines},
+        language=language,
     )
 
 

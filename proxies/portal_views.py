@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic.decorators import patient_required
@@ -52,8 +53,11 @@ def invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Invitation saved. It takes effect once {access.invited_name} comes to the "
-                "clinic with photo ID and the front desk confirms it.",
+                gettext(
+                    "Invitation saved. It takes effect once %(name)s comes to the clinic with "
+                    "photo ID and the front desk confirms it."
+                )
+                % {"name": access.invited_name},
             )
             return _sharing_page()
     return render(request, "proxies/portal_invite.html", {"form": form})
@@ -66,7 +70,7 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
     button on the sharing page); a GET (the link in a notification) asks to confirm."""
     access = get_proxy_access_for_patient(request.user, pk)
     if access.status not in (ProxyStatus.ACTIVE, ProxyStatus.PENDING):
-        messages.info(request, "This access has already ended.")
+        messages.info(request, gettext("This access has already ended."))
         return _sharing_page()
     if request.method == "POST":
         try:
@@ -75,13 +79,13 @@ def end(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, service_error_text(error))
         else:
             if access.status == ProxyStatus.PENDING:
-                messages.success(request, f"You cancelled the invitation of {access.proxy_name}.")
+                text = gettext("You cancelled the invitation of %(name)s.")
             else:
-                messages.success(
-                    request,
-                    f"{access.proxy_name} can no longer act for you, from their next click on. "
-                    "They have been told.",
+                text = gettext(
+                    "%(name)s can no longer act for you, from their next click on. "
+                    "They have been told."
                 )
+            messages.success(request, text % {"name": access.proxy_name})
         return _sharing_page()
     return render(
         request,
@@ -114,7 +118,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
     """A proxy stops acting for someone: one POST; a GET asks to confirm."""
     access = get_proxy_access_for_proxy(request.user, pk)
     if access.status != ProxyStatus.ACTIVE:
-        messages.info(request, "You no longer act for this person.")
+        messages.info(request, gettext("You no longer act for this person."))
         return redirect("portal:helping")
     if request.method == "POST":
         try:
@@ -122,14 +126,10 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, service_error_text(error))
         else:
-            messages.success(
-                request,
-                f"You no longer act for {access.patient.display_name}. "
-                + (
-                    "They have been told."
-                    if access.patient.user_id
-                    else "They will be told by email."
-                ),
-            )
+            if access.patient.user_id:
+                text = gettext("You no longer act for %(name)s. They have been told.")
+            else:
+                text = gettext("You no longer act for %(name)s. They will be told by email.")
+            messages.success(request, text % {"name": access.patient.display_name})
         return redirect("portal:helping")
     return render(request, "proxies/portal_stop.html", {"access": access, "row": describe(access)})

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
 from clinic.decorators import ONBOARDING_ROLES
 from clinic.forms import start_of_day
@@ -96,11 +96,13 @@ def _clean_areas(areas, record_categories) -> tuple[list[str], list[str]]:
     areas = [str(a) for a in areas or ()]
     categories = [str(c) for c in record_categories or ()]
     if not areas:
-        raise ValidationError({"areas": "Choose at least one thing this person may do."})
+        raise ValidationError(
+            {"areas": gettext_lazy("Choose at least one thing this person may do.")}
+        )
     if any(a not in ProxyArea.values for a in areas):
-        raise ValidationError({"areas": "Choose from the list."})
+        raise ValidationError({"areas": gettext_lazy("Choose from the list.")})
     if any(c not in RecordCategory.values for c in categories):
-        raise ValidationError({"record_categories": "Choose from the list."})
+        raise ValidationError({"record_categories": gettext_lazy("Choose from the list.")})
     if ProxyArea.RECORD not in areas:
         categories = []
     ordered_areas = [a for a in ProxyArea.values if a in areas]
@@ -110,9 +112,9 @@ def _clean_areas(areas, record_categories) -> tuple[list[str], list[str]]:
 
 def _check_ends_at(ends_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     if ends_at is None:
-        raise ValidationError({"ends_at": "Choose the date this access ends."})
+        raise ValidationError({"ends_at": gettext_lazy("Choose the date this access ends.")})
     if ends_at <= now:
-        raise ValidationError({"ends_at": "The end date must be in the future."})
+        raise ValidationError({"ends_at": gettext_lazy("The end date must be in the future.")})
     return ends_at
 
 
@@ -294,34 +296,48 @@ def invite_proxy(
     to the clinic with photo ID and the front desk confirms it (`confirm_invitation`)."""
     if patient.user_id is None or invited_by.pk != patient.user_id:
         # Only the patient themselves: a proxy acting for them cannot invite others.
-        raise ValidationError("Only the patient can invite someone to act for them.")
+        raise ValidationError(gettext_lazy("Only the patient can invite someone to act for them."))
     patient = _lock_patient(patient)
     now = timezone.now()
     if _age(patient, now) < settings.PROXY_CHILD_ALONE_FROM:
         raise ValidationError(
-            "Ask at the front desk: for young patients a parent is linked in person."
+            gettext_lazy("Ask at the front desk: for young patients a parent is linked in person.")
         )
     name = " ".join(str(name).split())
     if not name:
-        raise ValidationError({"name": "Enter the name of the person you invite."})
+        raise ValidationError({"name": gettext_lazy("Enter the name of the person you invite.")})
     email = str(email).strip()
     if not email:
-        raise ValidationError({"email": "Enter the email address of the person you invite."})
+        raise ValidationError(
+            {"email": gettext_lazy("Enter the email address of the person you invite.")}
+        )
     if patient.email and email.lower() == patient.email.lower():
-        raise ValidationError({"email": "This is your own email address: enter theirs."})
+        raise ValidationError(
+            {"email": gettext_lazy("This is your own email address: enter theirs.")}
+        )
     if relationship not in INVITABLE_RELATIONSHIPS:
-        raise ValidationError({"relationship": "Choose carer, parent or family member."})
+        raise ValidationError(
+            {"relationship": gettext_lazy("Choose carer, parent or family member.")}
+        )
     areas, record_categories = _clean_areas(areas, record_categories)
     ends_at = _check_ends_at(ends_at, now)
     pending = ProxyAccess.objects.filter(patient=patient, status=ProxyStatus.PENDING)
     if pending.filter(invited_email__iexact=email).exists():
         raise ValidationError(
-            {"email": "You have already invited this person; the invitation is waiting."}
+            {
+                "email": gettext_lazy(
+                    "You have already invited this person; the invitation is waiting."
+                )
+            }
         )
     if pending.count() >= MAX_PENDING_INVITATIONS:
         raise ValidationError(
-            f"You have {MAX_PENDING_INVITATIONS} invitations waiting. Cancel one before "
-            "inviting someone else."
+            ngettext_lazy(
+                "You have %(count)d invitation waiting. Cancel it before inviting someone else.",
+                "You have %(count)d invitations waiting. Cancel one before inviting someone else.",
+                "count",
+            ),
+            params={"count": MAX_PENDING_INVITATIONS},
         )
     access = ProxyAccess(
         patient=patient,
@@ -442,9 +458,9 @@ def end_proxy_access(*, access: ProxyAccess, ended_by: User, reason: str = "") -
     )
     who = who_may_end(access, ended_by)
     if not who:
-        raise ValidationError("You cannot end this access.")
+        raise ValidationError(gettext_lazy("You cannot end this access."))
     if access.status not in (ProxyStatus.ACTIVE, ProxyStatus.PENDING):
-        raise ValidationError("This access has already ended.")
+        raise ValidationError(gettext_lazy("This access has already ended."))
     reason = " ".join(str(reason).split())[:MAX_REASON]
     if who == "staff" and not reason:
         raise ValidationError({"reason": "Say why, for the patient and the proxy."})

@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from clinic.decorators import patient_required
@@ -19,11 +21,11 @@ from .models import ProxyArea
 from .selectors import accesses_in_force_for, proxy_standing_for
 
 AREA_LINKS = {
-    ProxyArea.RECORD: ("portal:records", "Health record"),
-    ProxyArea.ACCESS_LOG: ("portal:access_log", "Access log: who looked"),
-    ProxyArea.SHARING: ("portal:sharing", "Sharing: who can see the record"),
-    ProxyArea.EDUCATION: ("portal:education", "Health information from the clinic"),
-    ProxyArea.CONCERNS: ("portal:feedback", "Concerns and questions"),
+    ProxyArea.RECORD: ("portal:records", _("Health record")),
+    ProxyArea.ACCESS_LOG: ("portal:access_log", _("Access log: who looked")),
+    ProxyArea.SHARING: ("portal:sharing", _("Sharing: who can see the record")),
+    ProxyArea.EDUCATION: ("portal:education", _("Health information from the clinic")),
+    ProxyArea.CONCERNS: ("portal:feedback", _("Concerns and questions")),
 }
 
 
@@ -32,21 +34,21 @@ class ActingForForm(forms.Form):
     this page, and the proxies' management forms live elsewhere.)"""
 
     person = forms.ChoiceField(
-        label="Whose record do you want to look at?",
+        label=_("Whose record do you want to look at?"),
         widget=forms.RadioSelect,
         error_messages={
-            "required": "Choose your own record or one of the people listed.",
-            "invalid_choice": "Choose your own record or one of the people listed.",
+            "required": _("Choose your own record or one of the people listed."),
+            "invalid_choice": _("Choose your own record or one of the people listed."),
         },
     )
 
     def __init__(self, *args, people, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [("own", "My own record")] + [
+        self.fields["person"].choices = [("own", gettext("My own record"))] + [
             (
                 str(access.patient_id),
-                f"{access.patient.display_name} (you are their "
-                f"{access.get_relationship_display()})",
+                gettext("%(name)s (you are their %(relationship)s)")
+                % {"name": access.patient.display_name, "relationship": access.relationship_word},
             )
             for access, _view in people
         ]
@@ -69,14 +71,14 @@ def acting_for(request: HttpRequest) -> HttpResponse:
         choice = form.cleaned_data["person"]
         if choice == "own":
             choose(request, None)
-            messages.success(request, "You are looking at your own record.")
+            messages.success(request, gettext("You are looking at your own record."))
             return redirect("portal:home")
         chosen = next(access for access, _view in people if str(access.patient_id) == choice)
         choose(request, chosen)
         messages.success(
             request,
-            f"You are now looking at {chosen.patient.display_name}'s record, as their "
-            f"{chosen.get_relationship_display()}.",
+            gettext("You are now looking at %(name)s's record, as their %(relationship)s.")
+            % {"name": chosen.patient.display_name, "relationship": chosen.relationship_word},
         )
         return redirect("portal:home")
     return render(

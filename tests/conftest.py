@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.commands import flush
 from django.db import connections
+from django.utils import translation
 
 from clinic.circuit import reset_breakers
 from clinic.models import Role
@@ -144,6 +145,16 @@ def _fresh_redis_breakers():
     reset_breakers()
     yield
     reset_breakers()
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_over():
+    """Each test starts with no language active. A page request activates the reader's language
+    in the test's thread and nothing deactivates it, so a Spanish page in one test would turn
+    the next test's direct service calls (their refusals are translated) into Spanish."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
