@@ -1,0 +1,174 @@
+"""On PostgreSQL, the database pre-checks chains before Python does: which are intact, in C.
+
+Why the database may pre-check. A checkpoint over the whole log (10,000 chains, 1,000,000 events)
+spends most of its time turning rows into Python values and hashing them. PostgreSQL can compute
+the same thing where the rows are: for each event it builds the same canonical JSON bytes
+(`chain.canonical_bytes`: keys sorted, "," and ":", UTF-8 as is, times in UTC to the microsecond)
+and the same SHA-256 over them (`pg_catalog.sha256`), checks each `prev_hash` against the link
+before, that no sequence is missing, that the signed link we resume from still carries its hash and
+that the chain ends at its head. `intact_chains` returns only the chains that pass every one of
+these checks; the database never decides that a chain is broken. Every chain it does not return
+(broken, or merely something it cannot encode, such as an unknown hash version) goes back to the
+Python path (`chain._check_links`), which names the first broken link and its reason; if Python
+finds nothing wrong there, Python wins and the chain is signed. So a difference between the two
+encodings can only send an intact chain the slow way, and pass a chain only if its SQL bytes hash
+to the stored hash, which is the SHA-256 of Python's bytes: the property test
+(tests/accesslog/test_chain_sql.py) pins that the two encodings give the same bytes for any
+event, both hash versions, any text (quotes, backslashes, control characters, U+2028, emoji).
+
+The SQL expression is generated from `chain.CANONICAL_FIELDS` and the model's field types (time,
+number or string): there is one list of what each version hashes. Every function is qualified
+with `pg_catalog`, so a function of the same name in another schema on the search path (which a
+role that can create objects could plant) is never the one that runs. The query only reads, as
+the application's role.
+
+Mutation testing (`make mutmut`) runs on SQLite, where this module is not used: the PostgreSQL
+tests in tests/accesslog/test_chain_sql.py pin it instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+
+from django.db import connection, models
+
+from .models import AccessEvent
+
+# Chains per query: the arrays go in as parameters, so this only bounds one statement's memory.
+CHAINS_PER_QUERY = 20_000
+
+# A time as Python hashes it (`chain._utc_text`): 2026-12-03T07:00:00.000007Z.
+_TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (standard_conforming_strings: only quotes are doubled)."""
+    if "%" in text:  # the statement goes through the driver's %s formatting
+        text = text.replace("%", "%%")
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _concat(*parts: str) -> str:
+    """`a || b || ...` with PostgreSQL's own text concatenation (faster than `concat()`, and
+    NULL in, NULL out), qualified like every function here."""
+    return "(" + " OPERATOR(pg_catalog.||) ".join(parts) + ")"
+
+
+def _value_sql(field_name: str, alias: str) -> str:
+    """The JSON text of one field's value, as Python's json module writes it."""
+    field = AccessEvent._meta.get_field(field_name)
+    column = f"{alias}.{connection.ops.quote_name(field.column)}"
+    kind = field.target_field if field.is_relation else field
+    if isinstance(kind, models.DateTimeField):
+        text = f"pg_catalog.to_char(pg_catalog.timezone('UTC', {column}), {_literal(_TIME_FORMAT)})"
+        quote = _literal('"')
+        return f"coalesce({_concat(quote, text, quote)}, 'null')"
+    if isinstance(kind, models.IntegerField | models.AutoField):
+        return f"coalesce({column}::bigint::text, 'null')"
+    if isinstance(kind, models.CharField | models.TextField):
+        return f"coalesce(pg_catalog.to_json({column}::text)::text, 'null')"
+    raise TypeError(f"no canonical JSON in SQL for {field_name} ({type(kind).__name__})")
+
+
+def _object_sql(fields: tuple[str, ...], alias: str) -> str:
+    """A JSON object of `fields` (sorted keys, no spaces), as `chain._CANONICAL_JSON` writes it."""
+    parts: list[str] = []
+    for index, field in enumerate(sorted(fields)):
+        key = ("{" if index == 0 else ",") + json.dumps(field, ensure_ascii=False) + ":"
+        parts += [_literal(key), _value_sql(field, alias)]
+    parts.append(_literal("}"))
+    return _concat(*parts)
+
+
+@cache
+def canonical_json_sql(alias: str = "e") -> str:
+    """A SQL expression over the event table (as `alias`): an event's canonical JSON text for its
+    `hash_version`, NULL for a version this code does not know."""
+    from .chain import CANONICAL_FIELDS
+
+    version = f"{alias}.{connection.ops.quote_name('hash_version')}"
+    cases = " ".join(
+        f"WHEN {number} THEN {_object_sql(CANONICAL_FIELDS[number], alias)}"
+        for number in sorted(CANONICAL_FIELDS)
+    )
+    return f"CASE {version} {cases} END"
+
+
+def hash_sql(alias: str = "e") -> str:
+    """SHA-256 (hex) over the UTF-8 bytes of `canonical_json_sql`."""
+    return (
+        "pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to("
+        f"{canonical_json_sql(alias)}, 'UTF8')), 'hex')"
+    )
+
+
+def _intact_sql() -> str:
+    table = connection.ops.quote_name(AccessEvent._meta.db_table)
+    # Per chain (LATERAL: its events come in sequence order from the (patient, sequence) index,
+    # so neither the window nor the aggregate sorts): per event the link before it (the signed
+    # link for the first new one) and the recomputed hash; then every link after `after` present
+    # up to the head, each pointing at the one before and hashing to its stored hash, the signed
+    # link still there carrying its hash, the head where and what the head row says.
+    return f"""
+        SELECT c.patient_id
+          FROM ROWS FROM (
+                pg_catalog.unnest(%s::bigint[]), pg_catalog.unnest(%s::bigint[]),
+                pg_catalog.unnest(%s::text[]), pg_catalog.unnest(%s::bigint[]),
+                pg_catalog.unnest(%s::text[])
+               ) AS c (patient_id, after_seq, after_hash, head_seq, head_hash)
+         CROSS JOIN LATERAL (
+                SELECT pg_catalog.count(*) FILTER (WHERE l.sequence > c.after_seq) AS links,
+                       pg_catalog.bool_and(l.ok) AS linked,
+                       pg_catalog.bool_or(l.sequence = c.after_seq AND l.hash = c.after_hash)
+                           AS resumes,
+                       pg_catalog.bool_or(l.sequence = c.head_seq AND l.hash = c.head_hash)
+                           AS ends
+                  FROM (
+                        SELECT e.sequence, e.hash,
+                               e.sequence <= c.after_seq OR coalesce(
+                                   e.prev_hash = coalesce(
+                                       pg_catalog.lag(e.hash) OVER (ORDER BY e.sequence),
+                                       c.after_hash)
+                                   AND e.hash = {hash_sql("e")},
+                                   false) AS ok
+                          FROM {table} e
+                         WHERE e.patient_id = c.patient_id
+                           AND e.sequence >= greatest(c.after_seq, 1)
+                           AND e.sequence <= c.head_seq
+                       ) l
+               ) s
+         WHERE s.links = c.head_seq - c.after_seq
+           AND s.linked
+           AND (c.after_seq = 0 OR s.resumes)
+           AND s.ends
+    """  # noqa: S608 (the table's name and the expression are ours; values are parameters)
+
+
+def intact_chains(
+    chains: Mapping[int, tuple[tuple[int, str], tuple[int, str]]],
+) -> set[int]:
+    """The patient ids in `chains` (patient id -> (after, head), as `chain.verify_chains` takes
+    them) whose links from `after` to `head` PostgreSQL finds intact. A chain not returned is not
+    known to be broken: Python checks it and names the link."""
+    intact: set[int] = set()
+    if connection.vendor != "postgresql" or not chains:
+        return intact
+    ordered = sorted(chains.items())
+    sql = _intact_sql()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), CHAINS_PER_QUERY):
+            batch = ordered[start : start + CHAINS_PER_QUERY]
+            cursor.execute(
+                sql,
+                [
+                    [patient_id for patient_id, _ in batch],
+                    [after[0] for _, (after, _head) in batch],
+                    [after[1] for _, (after, _head) in batch],
+                    [head[0] for _, (_after, head) in batch],
+                    [head[1] for _, (_after, head) in batch],
+                ],
+            )
+            intact.update(patient_id for (patient_id,) in cursor.fetchall())
+    return intact
