@@ -413,7 +413,7 @@ def verify_chains(
     patient order."""
     # On PostgreSQL the database recomputes the same hashes first (`chain_sql`); only the chains
     # it does not find intact are read and hashed here, which names the broken link.
-    intact = chain_sql.intact_chains(chains)
+    intact = chain_sql.intact_chains(chains, CANONICAL_FIELDS)
     if intact:
         chains = {key: value for key, value in chains.items() if key not in intact}
     problems: dict[int, ChainProblem] = {}

@@ -29,12 +29,15 @@ tests in tests/accesslog/test_chain_sql.py pin it instead.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Mapping, Sequence
 
 from django.db import connection, models
 
 from .models import AccessEvent
+
+# What each hash version covers: `chain.CANONICAL_FIELDS`, passed in (this module sits below
+# `chain`, which imports it).
+Versions = Mapping[int, Sequence[str]]
 
 # Chains per query: the arrays go in as parameters, so this only bounds one statement's memory.
 CHAINS_PER_QUERY = 20_000
@@ -82,29 +85,27 @@ def _object_sql(fields: tuple[str, ...], alias: str) -> str:
     return _concat(*parts)
 
 
-@cache
-def canonical_json_sql(alias: str = "e") -> str:
+def canonical_json_sql(versions: Versions, alias: str = "e") -> str:
     """A SQL expression over the event table (as `alias`): an event's canonical JSON text for its
-    `hash_version`, NULL for a version this code does not know."""
-    from .chain import CANONICAL_FIELDS
-
+    `hash_version`, as `versions` (`chain.CANONICAL_FIELDS`) defines each version's fields; NULL
+    for a version it does not name."""
     version = f"{alias}.{connection.ops.quote_name('hash_version')}"
     cases = " ".join(
-        f"WHEN {number} THEN {_object_sql(CANONICAL_FIELDS[number], alias)}"
-        for number in sorted(CANONICAL_FIELDS)
+        f"WHEN {int(number)} THEN {_object_sql(tuple(versions[number]), alias)}"
+        for number in sorted(versions)
     )
     return f"CASE {version} {cases} END"
 
 
-def hash_sql(alias: str = "e") -> str:
+def hash_sql(versions: Versions, alias: str = "e") -> str:
     """SHA-256 (hex) over the UTF-8 bytes of `canonical_json_sql`."""
     return (
         "pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to("
-        f"{canonical_json_sql(alias)}, 'UTF8')), 'hex')"
+        f"{canonical_json_sql(versions, alias)}, 'UTF8')), 'hex')"
     )
 
 
-def _intact_sql() -> str:
+def _intact_sql(versions: Versions) -> str:
     table = connection.ops.quote_name(AccessEvent._meta.db_table)
     # Per chain (LATERAL: its events come in sequence order from the (patient, sequence) index,
     # so neither the window nor the aggregate sorts): per event the link before it (the signed
@@ -131,7 +132,7 @@ def _intact_sql() -> str:
                                    e.prev_hash = coalesce(
                                        pg_catalog.lag(e.hash) OVER (ORDER BY e.sequence),
                                        c.after_hash)
-                                   AND e.hash = {hash_sql("e")},
+                                   AND e.hash = {hash_sql(versions, "e")},
                                    false) AS ok
                           FROM {table} e
                          WHERE e.patient_id = c.patient_id
@@ -147,16 +148,17 @@ def _intact_sql() -> str:
 
 
 def intact_chains(
-    chains: Mapping[int, tuple[tuple[int, str], tuple[int, str]]],
+    chains: Mapping[int, tuple[tuple[int, str], tuple[int, str]]], versions: Versions
 ) -> set[int]:
     """The patient ids in `chains` (patient id -> (after, head), as `chain.verify_chains` takes
-    them) whose links from `after` to `head` PostgreSQL finds intact. A chain not returned is not
+    them) whose links from `after` to `head` PostgreSQL finds intact, hashing each version's
+    fields as `versions` (`chain.CANONICAL_FIELDS`) names them. A chain not returned is not
     known to be broken: Python checks it and names the link."""
     intact: set[int] = set()
     if connection.vendor != "postgresql" or not chains:
         return intact
     ordered = sorted(chains.items())
-    sql = _intact_sql()
+    sql = _intact_sql(versions)
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), CHAINS_PER_QUERY):
             batch = ordered[start : start + CHAINS_PER_QUERY]

@@ -52,8 +52,8 @@ def _sql_canonical(values: dict) -> tuple[str | None, str | None]:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {chain_sql.canonical_json_sql('e')}, {chain_sql.hash_sql('e')} "
-            f"FROM (SELECT {columns}) e",
+            f"SELECT {chain_sql.canonical_json_sql(CANONICAL_FIELDS)}, "
+            f"{chain_sql.hash_sql(CANONICAL_FIELDS)} FROM (SELECT {columns}) e",
             [values.get(name) for name in fields],
         )
         return cursor.fetchone()
@@ -200,7 +200,7 @@ def test_python_wins_over_a_chain_the_database_did_not_pass(
     patients = _chains(patient_user, 3)
     doubted = patients[1]
     real = chain_sql.intact_chains
-    monkeypatch.setattr(chain_sql, "intact_chains", lambda chains: real(chains) - {doubted.pk})
+    monkeypatch.setattr(chain_sql, "intact_chains", lambda *args: real(*args) - {doubted.pk})
     run = checkpoints.create_checkpoint()
     assert run.signed_chains == 3 and not run.problems
     assert [row[ROW_FIELDS.index("sequence")] for row in hashed_in_python] == [1, 2, 3]
@@ -226,7 +226,7 @@ def test_the_database_passes_only_what_python_passes(patient_user):
         f"UPDATE {EVENTS} SET hash_version = 99 WHERE patient_id = %s AND sequence = 3",
         [unknown_version.pk],
     )
-    assert chain_sql.intact_chains(chains) == {good.pk}
+    assert chain_sql.intact_chains(chains, CANONICAL_FIELDS) == {good.pk}
     flagged = {p.patient_id for p in verify_chains(chains)}
     assert flagged == set(chains) - {good.pk}
 
@@ -245,7 +245,9 @@ def test_a_version_1_chain_passes_in_the_database(patient_user):
         prev = event.hash
         assert event.sequence == sequence
     raw_sql(f"UPDATE {HEADS} SET hash = %s WHERE patient_id = %s", [prev, patient.pk])
-    assert chain_sql.intact_chains({patient.pk: ((0, GENESIS_HASH), (2, prev))}) == {patient.pk}
+    assert chain_sql.intact_chains(
+        {patient.pk: ((0, GENESIS_HASH), (2, prev))}, CANONICAL_FIELDS
+    ) == {patient.pk}
 
 
 def test_a_shadowing_function_in_another_schema_is_not_used(patient_user):
@@ -268,7 +270,7 @@ def test_a_shadowing_function_in_another_schema_is_not_used(patient_user):
         cursor.execute("SET LOCAL search_path = shadow, pg_catalog, public")
         cursor.execute("SELECT pg_catalog.encode(sha256('x'::bytea), 'hex')")
         assert cursor.fetchone() == (event.hash,)  # unqualified, the planted one wins
-    assert chain_sql.intact_chains(chains) == {good.pk}
+    assert chain_sql.intact_chains(chains, CANONICAL_FIELDS) == {good.pk}
 
 
 # --- every tampering, named the same through the checkpoint -----------------------------------
@@ -365,7 +367,7 @@ def test_every_tampering_is_named_alike_by_the_checkpoint(
     head = AccessChainHead.objects.get(patient=patient)
     chains = {patient.pk: ((signed.sequence, signed.head_hash), (head.sequence, head.hash))}
     with monkeypatch.context() as python_only:
-        python_only.setattr(chain_sql, "intact_chains", lambda chains: set())
+        python_only.setattr(chain_sql, "intact_chains", lambda *args: set())
         expected = verify_chains(chains)
     assert [p.sequence for p in expected] == [link]
 
