@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, models
 
@@ -41,6 +42,8 @@ Versions = Mapping[int, Sequence[str]]
 
 # Chains per query: the arrays go in as parameters, so this only bounds one statement's memory.
 CHAINS_PER_QUERY = 20_000
+# From how many links to check on two connections at once (a first checkpoint over a large log).
+PARALLEL_LINKS = 200_000
 
 # A time as Python hashes it (`chain._utc_text`): 2026-12-03T07:00:00.000007Z.
 _TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'
@@ -147,30 +150,66 @@ def _intact_sql(versions: Versions) -> str:
     """  # noqa: S608 (the table's name and the expression are ours; values are parameters)
 
 
+def _run(sql: str, batch: list[tuple[int, tuple[tuple[int, str], tuple[int, str]]]]) -> set[int]:
+    intact: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(batch), CHAINS_PER_QUERY):
+            part = batch[start : start + CHAINS_PER_QUERY]
+            cursor.execute(
+                sql,
+                [
+                    [patient_id for patient_id, _ in part],
+                    [after[0] for _, (after, _head) in part],
+                    [after[1] for _, (after, _head) in part],
+                    [head[0] for _, (_after, head) in part],
+                    [head[1] for _, (_after, head) in part],
+                ],
+            )
+            intact.update(patient_id for (patient_id,) in cursor.fetchall())
+    return intact
+
+
+def _run_on_own_connection(sql: str, batch: list) -> set[int]:
+    """`_run` in a worker thread: Django gives each thread its own connection; close it after."""
+    try:
+        return _run(sql, batch)
+    finally:
+        connection.close()
+
+
+def _halves(batch: list) -> tuple[list, list]:
+    """`batch` cut in two with about as many links on each side."""
+    total = sum(head[0] - after[0] for _, (after, head) in batch)
+    running = 0
+    for index, (_patient_id, (after, head)) in enumerate(batch):
+        running += head[0] - after[0]
+        if running * 2 >= total:
+            return batch[: index + 1], batch[index + 1 :]
+    return batch, []
+
+
 def intact_chains(
     chains: Mapping[int, tuple[tuple[int, str], tuple[int, str]]], versions: Versions
 ) -> set[int]:
     """The patient ids in `chains` (patient id -> (after, head), as `chain.verify_chains` takes
     them) whose links from `after` to `head` PostgreSQL finds intact, hashing each version's
     fields as `versions` (`chain.CANONICAL_FIELDS`) names them. A chain not returned is not
-    known to be broken: Python checks it and names the link."""
-    intact: set[int] = set()
+    known to be broken: Python checks it and names the link.
+
+    With at least `PARALLEL_LINKS` links to check, the chains are cut in two halves checked at
+    once on two connections, the second in a thread: PostgreSQL hashes on two cores while this
+    process waits (psycopg releases the GIL). The second connection sees what is committed: a
+    chain whose events it cannot see (written by this transaction, not yet committed) is merely
+    not passed, and Python checks it."""
     if connection.vendor != "postgresql" or not chains:
-        return intact
+        return set()
     ordered = sorted(chains.items())
     sql = _intact_sql(versions)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), CHAINS_PER_QUERY):
-            batch = ordered[start : start + CHAINS_PER_QUERY]
-            cursor.execute(
-                sql,
-                [
-                    [patient_id for patient_id, _ in batch],
-                    [after[0] for _, (after, _head) in batch],
-                    [after[1] for _, (after, _head) in batch],
-                    [head[0] for _, (_after, head) in batch],
-                    [head[1] for _, (_after, head) in batch],
-                ],
-            )
-            intact.update(patient_id for (patient_id,) in cursor.fetchall())
-    return intact
+    links = sum(head[0] - after[0] for after, head in chains.values())
+    if links < PARALLEL_LINKS:
+        return _run(sql, ordered)
+    first, second = _halves(ordered)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(_run_on_own_connection, sql, second)
+        intact = _run(sql, first)
+        return intact | other.result()
