@@ -62,30 +62,72 @@ def _concat(*parts: str) -> str:
     return "(" + " OPERATOR(pg_catalog.||) ".join(parts) + ")"
 
 
-def _value_sql(field_name: str, alias: str) -> str:
-    """The JSON text of one field's value, as Python's json module writes it."""
+def _field(field_name: str, alias: str) -> tuple[str, str]:
+    """A field's column (qualified by `alias`) and what JSON makes of it ("time", "number" or
+    "string"), from the model's field type."""
     field = AccessEvent._meta.get_field(field_name)
     column = f"{alias}.{connection.ops.quote_name(field.column)}"
     kind = field.target_field if field.is_relation else field
     if isinstance(kind, models.DateTimeField):
-        text = f"pg_catalog.to_char(pg_catalog.timezone('UTC', {column}), {_literal(_TIME_FORMAT)})"
-        quote = _literal('"')
-        return f"coalesce({_concat(quote, text, quote)}, 'null')"
+        return column, "time"
     if isinstance(kind, models.IntegerField | models.AutoField):
-        return f"coalesce({column}::bigint::text, 'null')"
+        return column, "number"
     if isinstance(kind, models.CharField | models.TextField):
-        return f"coalesce(pg_catalog.to_json({column}::text)::text, 'null')"
+        return column, "string"
     raise TypeError(f"no canonical JSON in SQL for {field_name} ({type(kind).__name__})")
 
 
-def _object_sql(fields: tuple[str, ...], alias: str) -> str:
+def _value_sql(field_name: str, alias: str, *, escape: bool) -> str:
+    """The JSON text of one field's value, as Python's json module writes it. A string is written
+    by `to_json` (PostgreSQL's escape_json escapes what Python's json does: `"`, `\\`, \\b \\f
+    \\n \\r \\t, any other character below U+0020 as \\u00xx, and nothing else); without
+    `escape`, for strings known to hold none of those, it is quoted as it is, which is cheaper."""
+    column, kind = _field(field_name, alias)
+    quote = _literal('"')
+    if kind == "time":
+        text = _concat(
+            quote,
+            f"pg_catalog.to_char(pg_catalog.timezone('UTC', {column}), {_literal(_TIME_FORMAT)})",
+            quote,
+        )
+    elif kind == "number":
+        text = f"{column}::bigint::text"
+    elif escape:
+        text = f"pg_catalog.to_json({column}::text)::text"
+    else:
+        text = _concat(quote, f"{column}::text", quote)
+    return f"coalesce({text}, 'null')"  # None is null, whatever the column allows
+
+
+# What JSON escapes in a string: a string without any of these is written as it is, in quotes.
+_NEEDS_ESCAPING = r'[\x01-\x1f"\\]'
+
+
+def _object_sql(fields: tuple[str, ...], alias: str, *, escape: bool) -> str:
     """A JSON object of `fields` (sorted keys, no spaces), as `chain._CANONICAL_JSON` writes it."""
     parts: list[str] = []
     for index, field in enumerate(sorted(fields)):
         key = ("{" if index == 0 else ",") + json.dumps(field, ensure_ascii=False) + ":"
-        parts += [_literal(key), _value_sql(field, alias)]
+        parts += [_literal(key), _value_sql(field, alias, escape=escape)]
     parts.append(_literal("}"))
     return _concat(*parts)
+
+
+def _version_sql(fields: tuple[str, ...], alias: str) -> str:
+    """One version's canonical JSON: strings through `to_json` only when one of them holds
+    something JSON escapes (rare: one regular expression over them all decides)."""
+    strings = [
+        f"coalesce({column}::text, '')"
+        for column, kind in (_field(field, alias) for field in sorted(fields))
+        if kind == "string"
+    ]
+    if not strings:
+        return _object_sql(fields, alias, escape=False)
+    return (
+        f"CASE WHEN {_concat(*strings)} OPERATOR(pg_catalog.~) {_literal(_NEEDS_ESCAPING)} "
+        f"THEN {_object_sql(fields, alias, escape=True)} "
+        f"ELSE {_object_sql(fields, alias, escape=False)} END"
+    )
 
 
 def canonical_json_sql(versions: Versions, alias: str = "e") -> str:
@@ -94,7 +136,7 @@ def canonical_json_sql(versions: Versions, alias: str = "e") -> str:
     for a version it does not name."""
     version = f"{alias}.{connection.ops.quote_name('hash_version')}"
     cases = " ".join(
-        f"WHEN {int(number)} THEN {_object_sql(tuple(versions[number]), alias)}"
+        f"WHEN {int(number)} THEN {_version_sql(tuple(versions[number]), alias)}"
         for number in sorted(versions)
     )
     return f"CASE {version} {cases} END"

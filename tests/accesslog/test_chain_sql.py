@@ -126,7 +126,17 @@ def test_postgresql_hashes_the_same_bytes_as_python_for_any_event(db, event):
 
 @pytest.mark.parametrize(
     "value",
-    ['say "hi"', "back\\slash", "tab\there", "\x01\x1f\x7f", "line\u2028break", "😀", "", "é"],
+    [
+        'say "hi"',
+        "back\\slash",
+        "tab\there",
+        "line\u2028break",
+        "😀",
+        "",
+        "é",
+        "\x7f",
+        *(f"a{chr(code)}b" for code in range(1, 32)),
+    ],
 )
 def test_the_awkward_strings_are_escaped_as_python_escapes_them(db, value):
     event = {
