@@ -385,3 +385,28 @@ def test_every_tampering_is_named_alike_by_the_checkpoint(
     assert run.problems == expected
     assert run.signed_chains == 1  # the bystander
     assert CheckpointLeaf.objects.latest_for(patient.pk).sequence == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_check_runs_in_two_halves_on_two_connections(
+    patient_user, hashed_in_python, monkeypatch
+):
+    """Past `PARALLEL_LINKS` the second half is checked on a connection of its own (committed
+    data, as in the checkpoint job): it passes what is intact and flags what is not."""
+    monkeypatch.setattr(chain_sql, "PARALLEL_LINKS", 0)
+    patients = _chains(patient_user, 6)
+    edited = patients[-1]  # in the second half
+    event = AccessEvent.objects.get(patient=edited, sequence=2)
+    raw_sql(f"UPDATE {EVENTS} SET purpose = 'billing' WHERE id = %s", [event.pk])
+    threads = []
+    real = chain_sql._run_on_own_connection
+    monkeypatch.setattr(
+        chain_sql,
+        "_run_on_own_connection",
+        lambda sql, batch: threads.append([patient for patient, _ in batch]) or real(sql, batch),
+    )
+    run = checkpoints.create_checkpoint()
+    assert threads == [[patient.pk for patient in patients[3:]]]
+    assert run.signed_chains == 5
+    assert [(p.patient_id, p.sequence) for p in run.problems] == [(edited.pk, 2)]
+    assert {row[ROW_FIELDS.index("patient_id")] for row in hashed_in_python} == {edited.pk}
