@@ -12,7 +12,10 @@ new head in the caller's transaction.
 Verification reads events as tuples (`ROW_FIELDS`, `values_list`), never as model instances, and
 hashes them through the same `canonical_values` as the model path: there is one definition of
 what each version hashes. `verify_chains` checks many chains with one query per batch of chains,
-streamed in (patient, sequence) order, which is what a checkpoint over the whole log needs.
+streamed in (patient, sequence) order, which is what a checkpoint over the whole log needs. On
+PostgreSQL it first lets the database recompute the same hashes (`accesslog.chain_sql`, built
+from `CANONICAL_FIELDS`): the chains the database finds intact are not read here; every other one
+is checked here, which names the broken link, and is passed if this finds nothing wrong.
 """
 
 from __future__ import annotations

@@ -17,11 +17,15 @@ Every few minutes (beat, and `manage.py checkpoint_access_log`) `create_checkpoi
    verified, so the log page has nothing left to re-hash: this job is the one that catches the
    marks up (there is no second five-minute job re-hashing the same links).
 
-What it costs. The moved chains are verified together (`chain.verify_chains`): their events are
-read as tuples in one streamed query per batch of chains, never as model instances nor one query
-per chain, and hashed through the same `canonical_values` as everything else. Pseudonyms are keyed
-once per run, leaves go in in batches of 5,000, and the marks move in one statement. The number of
-queries does not depend on the number of chains or events (tests/accesslog/test_checkpoint_cost.py).
+What it costs. The moved chains are verified together (`chain.verify_chains`). On PostgreSQL the
+database first recomputes the same hashes over the same canonical bytes (`chain_sql`, one query per
+20,000 chains, two halves on two connections at once for a large first checkpoint) and passes the
+chains it finds intact; only the others are read, as tuples in one streamed query per batch of
+chains, and hashed in Python through the same `canonical_values` as everything else, which names
+the broken link (and passes the chain if it finds none: Python decides). On SQLite Python checks
+every chain. Pseudonyms are keyed once per run, the new leaves go in as tuples in one batched
+statement, and the marks move in one statement. The number of queries does not depend on the
+number of chains or events (tests/accesslog/test_checkpoint_cost.py).
 
 Why the stored leaves are not all re-hashed. A leaf row holds its fields (pseudonym, sequence,
 head hash) and its leaf hash. The leaf hashes are bound by the previous checkpoint's signed root:
