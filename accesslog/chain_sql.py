@@ -8,19 +8,22 @@ and the same SHA-256 over them (`pg_catalog.sha256`), checks each `prev_hash` ag
 before, that no sequence is missing, that the signed link we resume from still carries its hash and
 that the chain ends at its head. `intact_chains` returns only the chains that pass every one of
 these checks; the database never decides that a chain is broken. Every chain it does not return
-(broken, or merely something it cannot encode, such as an unknown hash version) goes back to the
-Python path (`chain._check_links`), which names the first broken link and its reason; if Python
-finds nothing wrong there, Python wins and the chain is signed. So a difference between the two
-encodings can only send an intact chain the slow way, and pass a chain only if its SQL bytes hash
-to the stored hash, which is the SHA-256 of Python's bytes: the property test
-(tests/accesslog/test_chain_sql.py) pins that the two encodings give the same bytes for any
-event, both hash versions, any text (quotes, backslashes, control characters, U+2028, emoji).
+(broken, or merely something it cannot encode, such as an unknown hash version, whose canonical
+form is NULL) goes back to the Python path (`chain._check_links`), which names the first broken
+link and its reason; if Python finds nothing wrong there, Python wins and the chain is signed.
+The database passes an event only if its stored hash is the SHA-256 of the bytes the SQL
+expression builds, which is Python's verdict exactly when the two encodings give the same bytes:
+the property test (tests/accesslog/test_chain_sql.py) pins that for any event, both hash
+versions, any text PostgreSQL can hold (quotes, backslashes, every control character, U+007F,
+U+2028, emoji, empty), missing foreign keys and times to the microsecond in any year.
 
 The SQL expression is generated from `chain.CANONICAL_FIELDS` and the model's field types (time,
 number or string): there is one list of what each version hashes. Every function is qualified
-with `pg_catalog`, so a function of the same name in another schema on the search path (which a
-role that can create objects could plant) is never the one that runs. The query only reads, as
-the application's role.
+with `pg_catalog`, and so is the concatenation operator (`OPERATOR(pg_catalog.||)`), so a
+function of the same name in another schema on the search path (which a role that can create
+objects could plant) is never the one that runs (tested); comparisons resolve in pg_catalog,
+which PostgreSQL searches first unless a search path names it later. The query only reads, and
+runs as the application's role.
 
 Mutation testing (`make mutmut`) runs on SQLite, where this module is not used: the PostgreSQL
 tests in tests/accesslog/test_chain_sql.py pin it instead.
