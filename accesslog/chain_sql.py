@@ -156,10 +156,12 @@ def hash_sql(versions: Versions, alias: str = "e") -> str:
 def _intact_sql(versions: Versions) -> str:
     table = connection.ops.quote_name(AccessEvent._meta.db_table)
     # Per chain (LATERAL: its events come in sequence order from the (patient, sequence) index,
-    # so neither the window nor the aggregate sorts): per event the link before it (the signed
-    # link for the first new one) and the recomputed hash; then every link after `after` present
-    # up to the head, each pointing at the one before and hashing to its stored hash, the signed
-    # link still there carrying its hash, the head where and what the head row says.
+    # so neither the window nor the aggregate sorts). Per event after `after`: it follows the one
+    # before (the signed link for the first new one) by one, its prev_hash is that one's hash,
+    # and it hashes to its stored hash; the signed link itself is there once. Per chain: as many
+    # such links as the head says, the signed link carrying its hash, the head where and what the
+    # head row says. (Without the unique (patient, sequence) constraint a sequence written twice
+    # would still fail: the link after it does not follow by one.)
     return f"""
         SELECT c.patient_id
           FROM ROWS FROM (
@@ -176,16 +178,21 @@ def _intact_sql(versions: Versions) -> str:
                            AS ends
                   FROM (
                         SELECT e.sequence, e.hash,
-                               e.sequence <= c.after_seq OR coalesce(
-                                   e.prev_hash = coalesce(
-                                       pg_catalog.lag(e.hash) OVER (ORDER BY e.sequence),
-                                       c.after_hash)
+                               CASE WHEN e.sequence <= c.after_seq
+                               THEN pg_catalog.lag(e.sequence) OVER w IS NULL
+                               ELSE coalesce(
+                                   e.sequence = coalesce(
+                                       pg_catalog.lag(e.sequence) OVER w, c.after_seq) + 1
+                                   AND e.prev_hash = coalesce(
+                                       pg_catalog.lag(e.hash) OVER w, c.after_hash)
                                    AND e.hash = {hash_sql(versions, "e")},
-                                   false) AS ok
+                                   false)
+                               END AS ok
                           FROM {table} e
                          WHERE e.patient_id = c.patient_id
                            AND e.sequence >= greatest(c.after_seq, 1)
                            AND e.sequence <= c.head_seq
+                        WINDOW w AS (ORDER BY e.sequence)
                        ) l
                ) s
          WHERE s.links = c.head_seq - c.after_seq

@@ -241,6 +241,35 @@ def test_the_database_passes_only_what_python_passes(patient_user):
     assert flagged == set(chains) - {good.pk}
 
 
+def test_a_sequence_written_twice_is_not_passed_even_without_the_unique_constraint(
+    patient_user,
+):
+    """Someone with the owner's rights drops the (patient, sequence) constraint, writes link 2
+    twice (the second pointing at the first) and drops link 3: the counts still add up, every
+    hash is right, yet link 3 is missing, as Python says."""
+    (patient,) = _chains(patient_user, 1, events=4)
+    events = list(AccessEvent.objects.filter(patient=patient).order_by("sequence"))
+    raw_sql(f"ALTER TABLE {EVENTS} DROP CONSTRAINT one_event_per_sequence", [])
+    raw_sql(f"DELETE FROM {EVENTS} WHERE id = %s", [events[2].pk])
+    twice = AccessEvent(
+        **{f.attname: getattr(events[1], f.attname) for f in AccessEvent._meta.concrete_fields}
+    )
+    twice.pk, twice.prev_hash = None, events[1].hash
+    twice.hash = compute_hash(twice)
+    twice.save()
+    fourth = events[3]
+    fourth.prev_hash = twice.hash
+    fourth.hash = compute_hash(fourth)
+    raw_sql(
+        f"UPDATE {EVENTS} SET prev_hash = %s, hash = %s WHERE id = %s",
+        [fourth.prev_hash, fourth.hash, fourth.pk],
+    )
+    for after in ((0, GENESIS_HASH), (1, events[0].hash), (2, events[1].hash)):
+        chains = {patient.pk: (after, (4, fourth.hash))}
+        assert chain_sql.intact_chains(chains, CANONICAL_FIELDS) == set()
+        assert verify_chains(chains)  # and Python names it
+
+
 def test_a_version_1_chain_passes_in_the_database(patient_user):
     (patient,) = _chains(patient_user, 1, events=0)
     prev = GENESIS_HASH
