@@ -13,7 +13,7 @@ import datetime as dt
 import os
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -439,3 +439,21 @@ def test_a_large_check_runs_in_two_halves_on_two_connections(
     assert run.signed_chains == 5
     assert [(p.patient_id, p.sequence) for p in run.problems] == [(edited.pk, 2)]
     assert {row[ROW_FIELDS.index("patient_id")] for row in hashed_in_python} == {edited.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_second_connection_fails_python_checks_that_half(
+    patient_user, hashed_in_python, monkeypatch
+):
+    monkeypatch.setattr(chain_sql, "PARALLEL_LINKS", 0)
+
+    def refused(sql, batch):
+        raise OperationalError("too many connections")
+
+    monkeypatch.setattr(chain_sql, "_run_on_own_connection", refused)
+    patients = _chains(patient_user, 4)
+    run = checkpoints.create_checkpoint()
+    assert run.signed_chains == 4 and not run.problems
+    assert {row[ROW_FIELDS.index("patient_id")] for row in hashed_in_python} == {
+        patient.pk for patient in patients[2:]
+    }
