@@ -40,7 +40,7 @@ checks: $(VENV)/.installed-dev
 
 ## test-postgres: the whole suite on a throw-away PostgreSQL cluster
 test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
-	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS)
+	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser"
 
 ## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
 bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres

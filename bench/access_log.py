@@ -5,7 +5,9 @@ Measured on PostgreSQL, in process through Django's test client (the whole middl
 HTTP server): the beat job that verifies the new links (once, from nothing), then the access-log
 page p50 (newest page, a page back in the history by keyset, a person filter) beside the same
 pages of a patient with 100 events, requests interleaved, and the full CSV download, streamed,
-with how much the process grew while reading it.
+with how much the process grew while reading it; then the first checkpoint over both chains and
+the heavy patient's proof bundle (every event with its hash, the checkpoint, the inclusion proof),
+streamed.
 
 Alone: `scripts/with-postgres.sh .venv/bin/python -m bench.access_log` (BENCH_SCALE=0.01 runs
 in seconds). From bench/run.py: `run(report)`.
@@ -31,6 +33,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accesslog.checkpoints import create_checkpoint  # noqa: E402
 from accesslog.verified import verify_new_events  # noqa: E402
 from bench import history  # noqa: E402
 from clinic.models import Role, Site, User  # noqa: E402
@@ -167,6 +170,36 @@ def run(report: Report = _print_report) -> None:
     assert lines == EVENTS + 1, (lines, EVENTS)
     report(
         f"access-log CSV, {EVENTS:,} rows streamed ({size / 1e6:,.0f} MB)",
+        f"{seconds:.1f} s, process grew {grown / 1024:,.0f} MB",
+        "no timeout, bounded memory",
+    )
+
+    # The proof bundle needs a signed checkpoint over the patient's head: the beat job's.
+    started = time.perf_counter()
+    run_ = create_checkpoint()
+    assert run_.checkpoint is not None and not run_.problems, run_.refused or run_.problems
+    report(
+        f"checkpoint over the two chains ({EVENTS + LIGHT_EVENTS:,} events, first)",
+        f"{time.perf_counter() - started:.1f} s",
+        "—",
+    )
+    grown_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    response = client.get("/portal/access-log/proof/")
+    assert response.streaming and response.status_code == 200, response.status_code
+    # Read as a client would, chunk by chunk, counting the events (one "hash_version" key each;
+    # the tail of a chunk is kept so that a key split across two chunks is counted once).
+    key, tail, events, size = b'"hash_version":', b"", 0, 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        data = tail + chunk
+        events += data.count(key)
+        tail = data[-(len(key) - 1) :]
+    seconds = time.perf_counter() - started
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - grown_before
+    assert events == EVENTS, (events, EVENTS)
+    report(
+        f"proof bundle, {EVENTS:,} events streamed ({size / 1e6:,.0f} MB)",
         f"{seconds:.1f} s, process grew {grown / 1024:,.0f} MB",
         "no timeout, bounded memory",
     )
