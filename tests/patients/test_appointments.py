@@ -214,3 +214,17 @@ def test_the_appointments_page_query_count_is_flat(
     client.get("/portal/appointments/")
     with django_assert_max_num_queries(8):
         assert client.get("/portal/appointments/").status_code == 200
+
+
+def test_a_spanish_speaking_patient_reads_the_day_in_spanish(
+    client, patient, site, physician, front_desk
+):
+    appointment = book(patient, site, physician, front_desk)
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    client.force_login(patient.user)
+    page = client.get("/portal/appointments/").content.decode()
+    local = timezone.localtime(appointment.starts_at)
+    months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"]
+    months += ["septiembre", "octubre", "noviembre", "diciembre"]
+    assert f"{local.day} de {months[local.month - 1]} de {local.year}, {local:%H:%M}" in page
