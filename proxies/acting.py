@@ -29,8 +29,8 @@ from .selectors import proxy_standing_for
 
 View = Callable[..., HttpResponse]
 
-# The session's choice: {"patient": id, "name": display name, "relationship": "carer"}. The name
-# and relationship are only for the banner on pages that do not load the access (no query).
+# The session's choice: {"patient": id, "name": display name}. The name is only for the banner on
+# pages that do not load the access (no query).
 SESSION_KEY = "proxies.acting_for"
 
 AREA_NAMES = {
@@ -58,7 +58,6 @@ def choose(request: HttpRequest, access: ProxyAccess | None) -> None:
     request.session[SESSION_KEY] = {
         "patient": access.patient_id,
         "name": access.patient.display_name,
-        "relationship": access.get_relationship_display(),
     }
 
 

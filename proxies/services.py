@@ -63,11 +63,6 @@ def _in_language_of(patient: Patient | None):
     return translation.override(language_for_patient(patient))
 
 
-def _relationship(access: ProxyAccess) -> str:
-    """ "carer", "family member": stored in English, shown in the reader's language."""
-    return gettext(access.get_relationship_display())
-
-
 MESSAGE_LIMIT = Notification._meta.get_field("message").max_length
 
 
@@ -579,7 +574,7 @@ def _tell_patient_started(access: ProxyAccess, *, by: User) -> None:
             "staff": by.display_name,
             "when": day_time_short(access.checked_at),
             "name": access.proxy_name,
-            "relationship": _relationship(access),
+            "relationship": access.relationship_word,
             "day": full_date(access.last_day),
         }
     _tell_patient(access, kind=NotificationKind.PROXY_FOR_YOU_STARTED, message=message, link=link)
@@ -592,7 +587,7 @@ def _tell_proxy_started(access: ProxyAccess) -> None:
             "%(day)s."
         ) % {
             "patient": access.patient.display_name,
-            "relationship": _relationship(access),
+            "relationship": access.relationship_word,
             "day": full_date(access.last_day),
         }
     _tell_proxy(

@@ -414,3 +414,17 @@ def test_a_proxy_never_shares_more_than_they_may_see(
     ok = {"scope": Scope.CATEGORY, "category": "lab_result"}
     assert client.post("/portal/sharing/new/", {**_grant_data(physician), **ok}).status_code == 302
     assert ConsentGrant.objects.get(patient=patient).category == "lab_result"
+
+
+def test_a_spanish_speaking_patient_reads_the_carers_relationship_in_spanish(
+    client, patient, carer_user, carer_access
+):
+    act_for(client, carer_user, patient)
+    client.post("/portal/feedback/concern/", {"description": "Someone I do not know looked."})
+    raised = Grievance.objects.get(patient=patient)
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    client.force_login(patient.user)
+    page = client.get(f"/portal/feedback/concerns/{raised.pk}/").content.decode()
+    assert "Ana Santos, como su persona cuidadora" in page
+    assert "su carer" not in page
