@@ -106,6 +106,12 @@ def badge_counts(user) -> dict[str, tuple[int, str]]:
 def _links_for(role: str | None) -> tuple[tuple[str, str, str], ...]:
     """(label, url name, url) of the navigation for this role, in order. The same for every
     request of a process (for one URL configuration), so worked out once."""
+    return _navigation_for(role)[0]
+
+
+def _navigation_for(role: str | None) -> tuple[tuple[tuple[str, str, str], ...], str]:
+    """The role's links (`_links_for`) and the part of the layout's fragment key (`nav_key`)
+    that is the same on every page: the role and the URL configuration's addresses."""
     key = (role, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     found = _links_by_role.get(key)
     if found is None:
@@ -120,11 +126,22 @@ def _links_for(role: str | None) -> tuple[tuple[str, str, str], ...]:
                 links.append((label, url_name, reverse(url_name)))
             except NoReverseMatch:
                 continue
-        found = _links_by_role[key] = tuple(links)
+        prefix = f"{role}|{reverse('home')}|" + "|".join(url for _label, _name, url in links)
+        found = _links_by_role[key] = (tuple(links), prefix)
     return found
 
 
-_links_by_role: dict[tuple, tuple[tuple[str, str, str], ...]] = {}
+_links_by_role: dict[tuple, tuple[tuple[tuple[str, str, str], ...], str]] = {}
+
+
+def navigation_key(request: HttpRequest, items: list[dict]) -> str:
+    """What the layout's header fragment (`{% layoutcache %}` in base.html) varies on, besides the
+    language: the role, the addresses, which item is the current page and the badge counts. The
+    labels follow from the role and the language."""
+    user = getattr(request, "user", None)
+    role = user.role if user is not None and user.is_authenticated else None
+    marks = ",".join(f"{int(item['current'])}{item['badge'] or 0}" for item in items)
+    return f"{_navigation_for(role)[1]}|{marks}"
 
 
 def navigation_items(request: HttpRequest, badges: dict | None = None) -> list[dict]:
@@ -155,9 +172,11 @@ def navigation(request: HttpRequest) -> dict:
     extra: dict = {}
     for page_context in collect("navigation", "page_context"):
         extra.update(page_context(request, badges))
+    items = navigation_items(request, badges)
     return {
         **extra,
-        "nav_items": navigation_items(request, badges),
+        "nav_items": items,
+        "nav_key": navigation_key(request, items),
         "user_role": user.role if user is not None and user.is_authenticated else None,
         "clinic_name": settings.CLINIC_NAME,
         "clinic_phone": settings.CLINIC_PHONE,
