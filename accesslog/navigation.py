@@ -7,16 +7,13 @@ import datetime as dt
 
 import segno
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Q, Subquery, Value
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.i18n import day_month_time
 from clinic.models import Role
-from clinic.prepared import DATETIME, INT, PreparedQuery
-from patients.models import Patient
 
 from .keys import trusted_keys
 from .models import (
@@ -50,62 +47,48 @@ def handout_items() -> list[dict]:
     ]
 
 
-def _month_start():
-    now = timezone.localtime()
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _summary_figures(patient_id: int, user_id: int, month_start: dt.datetime):
+def portal_figures(*, patient_id: int, user_id: int, month_start: dt.datetime, **_now) -> dict:
+    """Looks by other people this month (and how many were emergencies) and how far the log has
+    been verified, from the stored mark (`accesslog.verified`) rather than re-hashing: read on
+    the patient's home with every other app's figures (patients.views.home_figures)."""
     looks = (
-        AccessEvent.objects.filter(patient=OuterRef("pk"), occurred_at__gte=month_start)
+        AccessEvent.objects.filter(patient=patient_id, occurred_at__gte=month_start)
         .exclude(actor_id=user_id)
         .order_by()
         .annotate(one=Value(1))
         .values("one")
     )
-    mark = AccessChainVerification.objects.filter(patient=OuterRef("pk"))
-    return (
-        Patient.objects.filter(pk=patient_id)
-        .annotate(
-            looks=Subquery(looks.annotate(n=Count("pk")).values("n")[:1], IntegerField()),
-            emergency=Subquery(
-                looks.annotate(n=Count("pk", filter=Q(basis=AccessBasis.EMERGENCY))).values("n")[
-                    :1
-                ],
-                IntegerField(),
-            ),
-            head=Subquery(
-                AccessChainHead.objects.filter(patient=OuterRef("pk")).values("sequence")[:1]
-            ),
-            verified=Subquery(mark.values("sequence")[:1]),
-            verified_at=Subquery(mark.values("verified_at")[:1]),
-            broken=Subquery(mark.values("broken_sequence")[:1]),
-            # An open alarm about this log, or about the checkpoints (every log): the same rule
-            # as the access-log page (`integrity.open_alarms_for`).
-            alarm=Exists(
-                AccessLogAlarm.objects.filter(
-                    Q(patient_id=OuterRef("pk")) | Q(patient__isnull=True), resolved_at__isnull=True
-                )
-            ),
-        )
-        .values("looks", "emergency", "head", "verified", "verified_at", "broken", "alarm")[:1]
-    )
+    mark = AccessChainVerification.objects.filter(patient=patient_id)
+    return {
+        "accesslog_looks": Subquery(looks.annotate(n=Count("pk")).values("n")[:1], IntegerField()),
+        "accesslog_emergency": Subquery(
+            looks.annotate(n=Count("pk", filter=Q(basis=AccessBasis.EMERGENCY))).values("n")[:1],
+            IntegerField(),
+        ),
+        "accesslog_head": Subquery(
+            AccessChainHead.objects.filter(patient=patient_id).values("sequence")[:1]
+        ),
+        "accesslog_verified": Subquery(mark.values("sequence")[:1]),
+        "accesslog_verified_at": Subquery(mark.values("verified_at")[:1]),
+        "accesslog_broken": Subquery(mark.values("broken_sequence")[:1]),
+        # An open alarm about this log, or about the checkpoints (every log): the same rule as
+        # the access-log page (`integrity.open_alarms_for`).
+        "accesslog_alarm": Exists(
+            AccessLogAlarm.objects.filter(
+                Q(patient_id=patient_id) | Q(patient__isnull=True), resolved_at__isnull=True
+            )
+        ),
+    }
 
 
-# On every patient's home page: built and compiled once per process (clinic/prepared.py).
-_SUMMARY_FIGURES = PreparedQuery(
-    _summary_figures, patient_id=INT, user_id=INT, month_start=DATETIME
-)
-
-
-def portal_summary(patient) -> list[dict]:
-    """Looks by other people this month (and how many were emergencies) and how far the log has
-    been verified, from the stored mark (`accesslog.verified`) rather than re-hashing. One query."""
-    rows = _SUMMARY_FIGURES(
-        patient_id=patient.pk, user_id=patient.user_id, month_start=_month_start()
-    )
-    figures = rows[0] if rows else {}
-    looks_n, emergency = figures.get("looks") or 0, figures.get("emergency") or 0
+def portal_summary(patient, figures: dict) -> list[dict]:
+    """Looks at the record this month and how far the log has been verified (`portal_figures`)."""
+    own = {
+        name.removeprefix("accesslog_"): value
+        for name, value in figures.items()
+        if name.startswith("accesslog_")
+    }
+    looks_n, emergency = own.get("looks") or 0, own.get("emergency") or 0
     log_url = reverse("portal:access_log")
     return [
         {
@@ -119,7 +102,7 @@ def portal_summary(patient) -> list[dict]:
             "link_text": gettext("See who looked"),
             "alert": bool(emergency),
         },
-        _verification(figures, log_url),
+        _verification(own, log_url),
     ]
 
 

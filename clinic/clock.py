@@ -49,3 +49,9 @@ def business_days_between(start: dt.datetime, end: dt.datetime) -> int:
             count += 1
         day += dt.timedelta(days=1)
     return count
+
+
+def month_start(now: dt.datetime) -> dt.datetime:
+    """The first moment of the clinic-time month `now` falls in (aware)."""
+    local = timezone.localtime(now)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -37,16 +37,35 @@ def _wanted_badges(user) -> dict:
     return wanted
 
 
+def _badge_counts(wanted: dict) -> dict:
+    """Each badge's count as a subquery, named `badge_<n>` in the order of `wanted`."""
+    return {
+        f"badge_{index}": Subquery(
+            queryset.order_by().annotate(rows=Func(F("pk"), function="COUNT")).values("rows")
+        )
+        for index, (queryset, _label) in enumerate(wanted.values())
+    }
+
+
 def _counts_query(user_id: int, wanted: dict):
     """One row: each badge's count, as `badge_<n>` in the order of `wanted`."""
-    return User.objects.filter(pk=user_id).values(
-        **{
-            f"badge_{index}": Subquery(
-                queryset.order_by().annotate(rows=Func(F("pk"), function="COUNT")).values("rows")
-            )
-            for index, (queryset, _label) in enumerate(wanted.values())
-        }
-    )[:1]
+    return User.objects.filter(pk=user_id).values(**_badge_counts(wanted))[:1]
+
+
+def badge_subqueries(role: str | None, user_id: int, patient_id: int | None) -> dict:
+    """The navigation badges of a person of this role as subqueries (`badge_<n>`), for a page
+    that reads its own figures in one query with them (the patient's home); the row it reads
+    goes to `badges_from_row`, and the page sets `request.navigation_badges` to that."""
+    return _badge_counts(_wanted_badges(_stand_in(role, user_id, patient_id)))
+
+
+def badges_from_row(role: str | None, with_patient: bool, row: dict) -> dict:
+    """{url name: (count, label)} from a row holding `badge_subqueries`' counts."""
+    labels = _badges_for(role, with_patient).labels
+    return {
+        url_name: (row.get(f"badge_{index}") or 0, label)
+        for index, (url_name, label) in enumerate(labels)
+    }
 
 
 def _stand_in(role: str | None, user_id: int, patient_id: int | None) -> User:
@@ -96,11 +115,7 @@ def badge_counts(user) -> dict[str, tuple[int, str]]:
         return {}
     ids = {"user_id": user.pk, **({"patient_id": patient.pk} if patient is not None else {})}
     rows = badges.query(**ids)
-    counts = rows[0] if rows else {}
-    return {
-        url_name: (counts.get(f"badge_{index}") or 0, label)
-        for index, (url_name, label) in enumerate(badges.labels)
-    }
+    return badges_from_row(user.role, patient is not None, rows[0] if rows else {})
 
 
 def _links_for(role: str | None) -> tuple[tuple[str, str, str], ...]:
@@ -168,7 +183,10 @@ def navigation_items(request: HttpRequest, badges: dict | None = None) -> list[d
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
-    badges = badge_counts(user) if signed_in and user.role is not None else {}
+    # A page that counted the badges with its own figures (the patient's home) left them here.
+    badges = getattr(request, "navigation_badges", None)
+    if badges is None:
+        badges = badge_counts(user) if signed_in and user.role is not None else {}
     extra: dict = {}
     for page_context in collect("navigation", "page_context"):
         extra.update(page_context(request, badges))

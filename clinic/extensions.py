@@ -4,13 +4,19 @@ Each app may have a `navigation.py` module defining any of:
 
 - `NAV_ITEMS`: list of `(order, label, url_name, roles)` for the main navigation;
 - `staff_steps(user) -> list[dict]`: next steps on the staff home (`label`, `url`, optional `hint`);
-- `portal_steps(patient) -> list[dict]`: first steps on the patient's home (`label`, `url`, `done`);
-- `portal_notices(patient) -> list[dict]`: what the patient must see first on their home page
-  (`title`, `text`, `url`, `link_text`);
-- `portal_sections(patient) -> list[dict]`: sections of links on the patient's home page
+- `portal_figures(*, patient_id, user_id, now, month_start) -> dict[str, expression]`: counts
+  and other single values the app's parts of the patient's home need, as named subqueries (names
+  start with the app's label); the home reads every app's figures and the navigation badges in
+  one query (`patients.views.home_figures`) and passes the row, as `figures`, to the four below;
+- `portal_steps(patient, figures) -> list[dict]`: first steps on the patient's home (`label`,
+  `url`, `done`);
+- `portal_notices(patient, figures) -> list[dict]`: what the patient must see first on their home
+  page (`title`, `text`, `url`, `link_text`);
+- `portal_sections(patient, figures) -> list[dict]`: sections of links on the patient's home page
   (`title`, `text`, `links`: list of `label`, `url`, optional `hint`);
-- `portal_summary(patient) -> list[dict]`: figures at the top of the patient's home telling them
-  where they stand (`order`, `label`, `value`, optional `detail`, `url`, `link_text`, `alert`);
+- `portal_summary(patient, figures) -> list[dict]`: figures at the top of the patient's home
+  telling them where they stand (`order`, `label`, `value`, optional `detail`, `url`,
+  `link_text`, `alert`);
 - `nav_badges(user) -> dict[url_name, (queryset, label)]`: the rows counted next to navigation
   items (every badge of a page is counted in one query);
 - `staff_patient_sections(patient) -> list[dict]`: sections added to the front desk's page of a

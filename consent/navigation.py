@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from clinic.i18n import day_month_time
 from clinic.models import Role
 from clinic.prepared import DATETIME, INT, PreparedQuery
-from patients.models import Patient
 
 from .models import AccessRequest, ConsentGrant, EmergencyAccess, RequestStatus
 
@@ -51,17 +50,8 @@ def staff_steps(user) -> list[dict]:
     return []
 
 
-def _pending_requests(patient_id: int):
-    return AccessRequest.objects.filter(
-        patient=patient_id, status=RequestStatus.PENDING
-    ).values_list("pk", flat=True)
-
-
-_PENDING_REQUESTS = PreparedQuery(_pending_requests, patient_id=INT)
-
-
-def portal_steps(patient) -> list[dict]:
-    pending = len(_PENDING_REQUESTS(patient_id=patient.pk))
+def portal_steps(patient, figures: dict) -> list[dict]:
+    pending = figures.get("consent_requests") or 0
     if not pending:
         return []
     return [
@@ -94,7 +84,7 @@ def _open_emergencies(patient_id: int, now: dt.datetime):
 _OPEN_EMERGENCIES = PreparedQuery(_open_emergencies, patient_id=INT, now=DATETIME)
 
 
-def portal_notices(patient) -> list[dict]:
+def portal_notices(patient, figures: dict) -> list[dict]:
     """What the patient must see first on their home page: an emergency access open right now."""
     notices = []
     for access in _OPEN_EMERGENCIES(patient_id=patient.pk, now=timezone.now()):
@@ -129,34 +119,27 @@ def _count(queryset, field: str = "pk") -> Subquery:
     )
 
 
-def _summary_figures(patient_id: int, now: dt.datetime):
+def portal_figures(*, patient_id: int, now: dt.datetime, **_ids) -> dict:
+    """Who can see the record right now and the requests waiting for an answer, as counts read
+    on the patient's home with every other app's (patients.views.home_figures)."""
     grants = ConsentGrant.objects.in_force(now).filter(patient=patient_id)
-    return (
-        Patient.objects.filter(pk=patient_id)
-        .annotate(
-            people=_count(grants.filter(grantee_user__isnull=False), "grantee_user"),
-            teams=_count(grants.filter(grantee_team__isnull=False), "grantee_team"),
-            emergency=_count(
-                EmergencyAccess.objects.open(now).filter(patient=patient_id), "physician"
-            ),
-            requests=_count(
-                AccessRequest.objects.filter(patient=patient_id, status=RequestStatus.PENDING)
-            ),
-        )
-        .values("people", "teams", "emergency", "requests")[:1]
-    )
+    return {
+        "consent_people": _count(grants.filter(grantee_user__isnull=False), "grantee_user"),
+        "consent_teams": _count(grants.filter(grantee_team__isnull=False), "grantee_team"),
+        "consent_emergency": _count(
+            EmergencyAccess.objects.open(now).filter(patient=patient_id), "physician"
+        ),
+        "consent_requests": _count(
+            AccessRequest.objects.filter(patient=patient_id, status=RequestStatus.PENDING)
+        ),
+    }
 
 
-# On every patient's home page: built and compiled once per process (clinic/prepared.py).
-_SUMMARY_FIGURES = PreparedQuery(_summary_figures, patient_id=INT, now=DATETIME)
-
-
-def portal_summary(patient) -> list[dict]:
-    """Who can see the record right now and what is waiting for an answer. One query."""
-    rows = _SUMMARY_FIGURES(patient_id=patient.pk, now=timezone.now())
-    figures = rows[0] if rows else {}
-    people, teams = figures.get("people") or 0, figures.get("teams") or 0
-    emergency, requests = figures.get("emergency") or 0, figures.get("requests") or 0
+def portal_summary(patient, figures: dict) -> list[dict]:
+    """Who can see the record right now and what is waiting for an answer (`portal_figures`)."""
+    people, teams = figures.get("consent_people") or 0, figures.get("consent_teams") or 0
+    emergency = figures.get("consent_emergency") or 0
+    requests = figures.get("consent_requests") or 0
     detail = gettext("Only you.") if not people and not teams else ""
     if emergency:
         detail = ngettext(

@@ -88,7 +88,7 @@ def _first_to_read(patient_id: int):
 _FIRST_TO_READ = PreparedQuery(_first_to_read, patient_id=INT)
 
 
-def portal_steps(patient) -> list[dict]:
+def portal_steps(patient, figures: dict) -> list[dict]:
     assignments = _FIRST_TO_READ(patient_id=patient.pk)
     return [
         {

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from patients.models import Patient
 
 
-def portal_sections(patient: Patient) -> list[dict]:
+def portal_sections(patient: Patient, figures: dict) -> list[dict]:
     return [
         {
             "title": gettext("Your data, yours to take"),

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clinic.models import Role
-from clinic.prepared import INT, PreparedQuery
 
 from .models import OPEN_STATUSES, Grievance
 
@@ -68,17 +68,24 @@ def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
     return marks
 
 
-def _open_concerns(patient_id: int):
-    return Grievance.objects.open().filter(patient=patient_id).values_list("pk", flat=True)
+def portal_figures(*, patient_id: int, **_others) -> dict:
+    """The patient's concerns still open, read on their home with every other app's figures
+    (patients.views.home_figures)."""
+    open_concerns = Grievance.objects.open().filter(patient=patient_id).order_by()
+    return {
+        "feedback_open_concerns": Subquery(
+            open_concerns.annotate(one=Value(1))
+            .values("one")
+            .annotate(n=Count("pk"))
+            .values("n")[:1],
+            IntegerField(),
+        )
+    }
 
 
-# On every patient's home page: built and compiled once per process (clinic/prepared.py).
-_OPEN_CONCERNS = PreparedQuery(_open_concerns, patient_id=INT)
-
-
-def portal_summary(patient) -> list[dict]:
-    """The patient's concerns still open. One query."""
-    concerns = len(_OPEN_CONCERNS(patient_id=patient.pk))
+def portal_summary(patient, figures: dict) -> list[dict]:
+    """The patient's concerns still open (`portal_figures`)."""
+    concerns = figures.get("feedback_open_concerns") or 0
     return [
         {
             "order": 40,

@@ -95,7 +95,7 @@ _LATEST_COMPLETED_VISIT = PreparedQuery(_latest_completed_visit, patient_id=INT)
 _STEPS_DONE = PreparedQuery(_steps_done, patient_id=INT)
 
 
-def portal_steps(patient: Patient) -> list[dict]:
+def portal_steps(patient: Patient, figures: dict) -> list[dict]:
     """The tools introduced at the visit, as links into the portal. A step is done when the
     patient has used it themself; one shown at the visit but not used yet says so."""
     visits = _LATEST_COMPLETED_VISIT(patient_id=patient.pk)
@@ -132,7 +132,7 @@ def _next_appointment(patient_id: int, now):
 _NEXT_APPOINTMENT = PreparedQuery(_next_appointment, patient_id=INT, now=DATETIME)
 
 
-def portal_sections(patient: Patient) -> list[dict]:
+def portal_sections(patient: Patient, figures: dict) -> list[dict]:
     """The next appointment, on the home page (one query)."""
     found = _NEXT_APPOINTMENT(patient_id=patient.pk, now=timezone.now())
     upcoming = found[0] if found else None

@@ -1,36 +1,76 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from clinic.auth import mfa_enabled
+from clinic.clock import month_start
+from clinic.context_processors import badge_subqueries, badges_from_row
 from clinic.decorators import patient_required
 from clinic.extensions import collect
+from clinic.models import Role, User
+from clinic.prepared import DATETIME, INT, PreparedQuery
 
 from .appointments import appointments_for_patient
+
+
+def _home_figures(user_id: int, patient_id: int, now: dt.datetime, month_start: dt.datetime):
+    """One row: every app's `portal_figures` and the navigation badges of a patient, so the
+    home's counts cost one query however many apps add to it."""
+    figures = badge_subqueries(Role.PATIENT, user_id, patient_id)
+    for figures_of in collect("navigation", "portal_figures"):
+        figures.update(
+            figures_of(patient_id=patient_id, user_id=user_id, now=now, month_start=month_start)
+        )
+    return User.objects.filter(pk=user_id).values(**figures)[:1]
+
+
+# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+_HOME_FIGURES = PreparedQuery(
+    _home_figures, user_id=INT, patient_id=INT, now=DATETIME, month_start=DATETIME
+)
+
+
+def home_figures(request: HttpRequest, patient) -> dict:
+    """The apps' figures for the patient's home, read with the navigation badges in one query;
+    the badges are left on the request for the navigation (clinic.context_processors)."""
+    now = timezone.now()
+    rows = _HOME_FIGURES(
+        user_id=request.user.pk, patient_id=patient.pk, now=now, month_start=month_start(now)
+    )
+    figures = rows[0] if rows else {}
+    if request.user.role == Role.PATIENT:
+        request.navigation_badges = badges_from_row(Role.PATIENT, True, figures)
+    return figures
 
 
 @patient_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     patient = request.patient
+    figures = home_figures(request, patient)
     steps = [
-        step for steps_for in collect("navigation", "portal_steps") for step in steps_for(patient)
+        step
+        for steps_for in collect("navigation", "portal_steps")
+        for step in steps_for(patient, figures)
     ]
     notices = [
         notice
         for notices_for in collect("navigation", "portal_notices")
-        for notice in notices_for(patient)
+        for notice in notices_for(patient, figures)
     ]
     sections = [
         section
         for sections_for in collect("navigation", "portal_sections")
-        for section in sections_for(patient)
+        for section in sections_for(patient, figures)
     ]
     summary = sorted(
         (
             figure
             for summary_for in collect("navigation", "portal_summary")
-            for figure in summary_for(patient)
+            for figure in summary_for(patient, figures)
         ),
         key=lambda figure: figure["order"],
     )

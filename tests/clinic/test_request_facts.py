@@ -15,11 +15,11 @@ from tests.factories.education import AssignmentFactory
 from tests.support.access_log import log_reads
 
 # The patient's home: the session (1); the user with their patient record, site and MFA status
-# (1); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
-# emergency accesses (5); every navigation badge (1); the "where you stand" summary, one query per
-# app that adds to it: sharing and requests (consent), looks this month and the verification mark
-# (access log), open concerns (feedback) (3); the next appointment (1).
-PORTAL_HOME = 12
+# (1); the first steps, notices and sections that list things: the onboarding visit and what was
+# shown at it (2), steps done, reading, emergency accesses open now, the next appointment (4);
+# every count on the page in one query: the navigation badges and the apps' figures (sharing and
+# requests, looks this month and the verification mark, open concerns) (1).
+PORTAL_HOME = 9
 
 
 def _notify(user, n: int) -> None:

@@ -165,7 +165,7 @@ def test_a_step_is_done_when_the_patient_did_it_not_when_staff_showed_it(client,
     services.complete_visit(visit=visit, by=visit.staff_member)
 
     def steps() -> dict:
-        return {step["label"]: step for step in portal_steps(user.patient)}
+        return {step["label"]: step for step in portal_steps(user.patient, {})}
 
     shown = steps()["Browse the education library"]
     assert shown["done"] is False and "Shown at your visit on" in shown["hint"]
