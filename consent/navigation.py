@@ -85,8 +85,11 @@ _OPEN_EMERGENCIES = PreparedQuery(_open_emergencies, patient_id=INT, now=DATETIM
 
 
 def portal_notices(patient, figures: dict) -> list[dict]:
-    """What the patient must see first on their home page: an emergency access open right now."""
+    """What the patient must see first on their home page: an emergency access open right now
+    (looked up only when `portal_figures` counted one)."""
     notices = []
+    if not figures.get("consent_emergency", 1):
+        return notices
     for access in _OPEN_EMERGENCIES(patient_id=patient.pk, now=timezone.now()):
         notices.append(
             {

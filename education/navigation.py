@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Exists
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -88,7 +89,16 @@ def _first_to_read(patient_id: int):
 _FIRST_TO_READ = PreparedQuery(_first_to_read, patient_id=INT)
 
 
+def portal_figures(*, patient_id: int, **_others) -> dict:
+    """Whether any assignment waits for the patient, read on their home with every other app's
+    figures (patients.views.home_figures): the assignments themselves only when one does."""
+    waiting = Assignment.objects.for_patient(patient_id).awaiting_answer().order_by()
+    return {"education_waiting": Exists(waiting)}
+
+
 def portal_steps(patient, figures: dict) -> list[dict]:
+    if not figures.get("education_waiting", True):
+        return []
     assignments = _FIRST_TO_READ(patient_id=patient.pk)
     return [
         {

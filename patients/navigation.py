@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.db.models import Exists, Subquery
 from django.urls import Resolver404, get_urlconf, resolve, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,6 +21,7 @@ from .models import (
     Appointment,
     ChecklistItem,
     ChecklistOutcome,
+    OnboardingChecklistEntry,
     OnboardingVisit,
     Patient,
     PortalStep,
@@ -77,46 +79,49 @@ def staff_steps(user) -> list[dict]:
     ]
 
 
-def _latest_completed_visit(patient_id: int):
-    return (
+def portal_figures(*, patient_id: int, now, **_ids) -> dict:
+    """For the first steps: when the patient first used each tool, and what the latest completed
+    visit recorded for it (explained or declined, and when); whether an appointment is booked.
+    Read on the patient's home with every other app's figures (patients.views.home_figures)."""
+    latest_visit = (
         OnboardingVisit.objects.filter(patient=patient_id)
         .completed()
-        .prefetch_related("checklist_items")
-        .order_by("-completed_at", "-id")[:1]
+        .order_by("-completed_at", "-id")
+        .values("pk")[:1]
     )
-
-
-def _steps_done(patient_id: int):
-    return PortalStep.objects.filter(patient=patient_id).values_list("item", "done_at")
-
-
-# On every patient's home page: built and compiled once per process (clinic/prepared.py).
-_LATEST_COMPLETED_VISIT = PreparedQuery(_latest_completed_visit, patient_id=INT)
-_STEPS_DONE = PreparedQuery(_steps_done, patient_id=INT)
+    figures = {}
+    for item in ChecklistItem:
+        used = PortalStep.objects.filter(patient=patient_id, item=item)
+        shown = OnboardingChecklistEntry.objects.filter(visit=Subquery(latest_visit), item=item)
+        figures[f"patients_used_{item}"] = Subquery(used.values("done_at")[:1])
+        figures[f"patients_shown_{item}"] = Subquery(shown.values("outcome")[:1])
+        figures[f"patients_shown_at_{item}"] = Subquery(shown.values("recorded_at")[:1])
+    figures["patients_booked"] = Exists(
+        Appointment.objects.filter(patient=patient_id).upcoming(now).order_by()
+    )
+    return figures
 
 
 def portal_steps(patient: Patient, figures: dict) -> list[dict]:
     """The tools introduced at the visit, as links into the portal. A step is done when the
     patient has used it themself; one shown at the visit but not used yet says so."""
-    visits = _LATEST_COMPLETED_VISIT(patient_id=patient.pk)
-    shown = {entry.item: entry for entry in visits[0].checklist_items.all()} if visits else {}
-    used = dict(_STEPS_DONE(patient_id=patient.pk))
     steps = []
     for item, (label, path) in PORTAL_PLACES.items():
         if not _exists(path):
             continue  # not in the portal yet: never a step the patient cannot take
-        entry = shown.get(item)
-        if item in used:
-            hint = gettext("You did this on %(day)s.") % {"day": day_month(used[item])}
-        elif entry is not None and entry.outcome == ChecklistOutcome.EXPLAINED:
+        used = figures.get(f"patients_used_{item}")
+        shown = figures.get(f"patients_shown_{item}")
+        if used is not None:
+            hint = gettext("You did this on %(day)s.") % {"day": day_month(used)}
+        elif shown == ChecklistOutcome.EXPLAINED:
             hint = gettext("Shown at your visit on %(day)s: try it.") % {
-                "day": day_month(entry.recorded_at)
+                "day": day_month(figures[f"patients_shown_at_{item}"])
             }
-        elif entry is not None:
+        elif shown is not None:
             hint = gettext("You chose to skip this at your visit. Have a look when you are ready.")
         else:
             hint = ""
-        steps.append({"label": str(label), "url": path, "done": item in used, "hint": hint})
+        steps.append({"label": str(label), "url": path, "done": used is not None, "hint": hint})
     return steps
 
 
@@ -128,13 +133,15 @@ def _next_appointment(patient_id: int, now):
     )
 
 
-# On every patient's home page: built and compiled once per process (clinic/prepared.py).
+# On every patient's home page with an appointment booked: built and compiled once per process
+# (clinic/prepared.py).
 _NEXT_APPOINTMENT = PreparedQuery(_next_appointment, patient_id=INT, now=DATETIME)
 
 
 def portal_sections(patient: Patient, figures: dict) -> list[dict]:
-    """The next appointment, on the home page (one query)."""
-    found = _NEXT_APPOINTMENT(patient_id=patient.pk, now=timezone.now())
+    """The next appointment, on the home page (one query when one is booked)."""
+    booked = figures.get("patients_booked", True)  # unknown: look
+    found = _NEXT_APPOINTMENT(patient_id=patient.pk, now=timezone.now()) if booked else []
     upcoming = found[0] if found else None
     if upcoming is None:
         text = gettext("You have no appointments booked.")

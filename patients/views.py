@@ -34,15 +34,20 @@ _HOME_FIGURES = PreparedQuery(
 )
 
 
-def home_figures(request: HttpRequest, patient) -> dict:
-    """The apps' figures for the patient's home, read with the navigation badges in one query;
-    the badges are left on the request for the navigation (clinic.context_processors)."""
+def figures_for(user, patient) -> dict:
+    """The apps' figures for this patient's home and the navigation badges, in one query."""
     now = timezone.now()
     rows = _HOME_FIGURES(
-        user_id=request.user.pk, patient_id=patient.pk, now=now, month_start=month_start(now)
+        user_id=user.pk, patient_id=patient.pk, now=now, month_start=month_start(now)
     )
-    figures = rows[0] if rows else {}
-    if request.user.role == Role.PATIENT:
+    return rows[0] if rows else {}
+
+
+def home_figures(request: HttpRequest, patient) -> dict:
+    """`figures_for` the signed-in patient; the badges are left on the request for the
+    navigation (clinic.context_processors), which then counts nothing itself."""
+    figures = figures_for(request.user, patient)
+    if figures and request.user.role == Role.PATIENT:
         request.navigation_badges = badges_from_row(Role.PATIENT, True, figures)
     return figures
 

@@ -154,6 +154,7 @@ def test_first_steps_link_only_to_portal_pages_that_exist(client, db):
 
 def test_a_step_is_done_when_the_patient_did_it_not_when_staff_showed_it(client, db):
     from patients.navigation import portal_steps
+    from patients.views import figures_for
 
     user = PatientUserFactory()
     visit = identity_verified(OnboardingVisitFactory(patient=user.patient))
@@ -165,7 +166,8 @@ def test_a_step_is_done_when_the_patient_did_it_not_when_staff_showed_it(client,
     services.complete_visit(visit=visit, by=visit.staff_member)
 
     def steps() -> dict:
-        return {step["label"]: step for step in portal_steps(user.patient, {})}
+        figures = figures_for(user, user.patient)
+        return {step["label"]: step for step in portal_steps(user.patient, figures)}
 
     shown = steps()["Browse the education library"]
     assert shown["done"] is False and "Shown at your visit on" in shown["hint"]
