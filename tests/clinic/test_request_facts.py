@@ -15,10 +15,10 @@ from tests.factories.education import AssignmentFactory
 from tests.support.access_log import log_reads
 
 # The patient's home: the session with the user, their patient record, site and MFA status (1,
-# clinic/sessions.py); the first steps and notices: onboarding visit, steps done, requests waiting, reading,
-# emergency accesses (5); every navigation badge (1); the "where you stand" summary, one query per
-# app that adds to it: sharing and requests (consent), looks this month and the verification mark
-# (access log), open concerns (feedback) (3); the next appointment (1).
+# clinic/sessions.py); the first steps and notices: onboarding visit, steps done, requests
+# waiting, reading, emergency accesses (5); every navigation badge (1); the "where you stand"
+# summary, one query per app that adds to it: sharing and requests (consent), looks this month
+# and the verification mark (access log), open concerns (feedback) (3); the next appointment (1).
 PORTAL_HOME = 11
 
 
