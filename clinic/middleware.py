@@ -8,15 +8,19 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import (
+    AuthenticationMiddleware as DjangoAuthenticationMiddleware,
+)
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from .auth import mfa_enabled
+from .auth import mfa_enabled, request_user
 from .cache import CacheUnavailable
 from .i18n import PATIENT_LANGUAGE_KEY
 
@@ -26,6 +30,21 @@ LAST_SEEN_KEY = "rapport_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 10
 
 Handler = Callable[[HttpRequest], HttpResponse]
+
+
+def _user_of(request: HttpRequest):
+    if not hasattr(request, "_cached_user"):  # Django's own name for it (login/logout reset it)
+        request._cached_user = request_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, with `request.user` loaded by `clinic.auth.request_user`: Django's `get_user`
+    and its checks, taking the user that came with the session's row (clinic/sessions.py)."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user_of(request))
 
 
 def idle_limit_for(user) -> float:

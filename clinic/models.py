@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -118,3 +121,25 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_role_display()})"
+
+
+class Session(AbstractBaseSession):
+    """A browser's session, as Django's `db` engine keeps it, with the signed-in person's id in a
+    column of its own (written from the session's data at every save), so that loading the
+    session loads them too (clinic/sessions.py). A deleted account's sessions go with it."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        pass
+
+    def __str__(self) -> str:
+        # Never the key: it is the session's password (Django admin lists a user's sessions
+        # when the user is deleted).
+        return f"Session until {self.expire_date:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def get_session_store_class(cls):
+        return import_string(f"{settings.SESSION_ENGINE}.SessionStore")

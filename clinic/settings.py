@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    # Not "django.contrib.sessions": the sessions' model is clinic.Session (clinic/sessions.py).
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.AuthenticationMiddleware",  # Django's, the user loaded with the session
     "clinic.middleware.PatientLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before the idle sign-out and the staff-area gate: it sees their answers to a post.
@@ -181,7 +181,8 @@ else:
 
 # Sessions live in the database only, never in signed cookies and never in Redis: a session
 # must not depend on the cache (with `cached_db`, a failed cache write fails the request).
-SESSION_ENGINE = "clinic.sessions"  # Django's `db` engine, its one query prepared
+# Django's `db` engine, its row loaded with the signed-in user in one prepared query.
+SESSION_ENGINE = "clinic.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60

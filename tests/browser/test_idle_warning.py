@@ -23,7 +23,7 @@ def sign_in(page, live_server, user):
 
 
 def test_warning_two_minutes_before_idle_sign_out_and_stay_signed_in(page, live_server):
-    from django.contrib.sessions.models import Session
+    from clinic.models import Session
 
     user = PatientUserFactory(email="maria@example.org")
     page.clock.install()
@@ -54,8 +54,8 @@ def test_warning_two_minutes_before_idle_sign_out_and_stay_signed_in(page, live_
 
 
 def test_when_time_is_up_the_page_signs_out_and_says_why(page, live_server):
-    from django.contrib.sessions.backends.cached_db import SessionStore
-    from django.contrib.sessions.models import Session
+    from clinic.models import Session
+    from clinic.sessions import SessionStore
 
     user = PatientUserFactory(email="maria@example.org")
     page.clock.install()

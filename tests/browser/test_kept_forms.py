@@ -23,9 +23,8 @@ def fill_sign_in(page, user):
 
 
 def test_a_concern_typed_when_time_runs_out_comes_back_after_signing_in(page, live_server):
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-
+    from clinic.models import Session
+    from clinic.sessions import SessionStore
     from feedback.models import Grievance
 
     user = PatientUserFactory(email="maria@example.org")
@@ -60,9 +59,8 @@ def test_a_concern_typed_when_time_runs_out_comes_back_after_signing_in(page, li
 
 
 def test_an_untouched_page_still_just_signs_out(page, live_server):
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-
+    from clinic.models import Session
+    from clinic.sessions import SessionStore
     from keptforms.models import KeptForm
 
     user = PatientUserFactory(email="maria@example.org")

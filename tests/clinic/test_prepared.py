@@ -94,8 +94,7 @@ def test_unknown_kinds_are_refused():
 
 
 def test_sessions_load_and_expire_as_before(client, patient_user):
-    from django.contrib.sessions.models import Session
-
+    from clinic.models import Session
     from clinic.sessions import SessionStore
 
     client.force_login(patient_user)
@@ -152,7 +151,7 @@ def test_postgresql_plans_the_hot_statements_once_per_connection(client, physici
     assert "Entry 0" in first and "Entry 1" in second
     prepared = _prepared_statements()
     for table in [
-        "django_session",
+        "clinic_session",
         "consent_consentgrant",
         "patients_recordentry",
         "accesslog_accesschainhead",

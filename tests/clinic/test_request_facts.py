@@ -14,12 +14,14 @@ from tests.factories import concern, emergency_access, grant
 from tests.factories.education import AssignmentFactory
 from tests.support.access_log import log_reads
 
-# The patient's home: the session (1); the user with their patient record, site and MFA status
-# (1); the first steps, notices and sections that list things: the onboarding visit and what was
-# shown at it (2), steps done, reading, emergency accesses open now, the next appointment (4);
-# every count on the page in one query: the navigation badges and the apps' figures (sharing and
-# requests, looks this month and the verification mark, open concerns) (1).
-PORTAL_HOME = 9
+# The patient's home, at most: the session with the user, their patient record, site and MFA
+# status (1, clinic/sessions.py); every count and single value on the page in one query: the
+# navigation badges, sharing and requests, looks this month and the verification mark, open
+# concerns, when each tool was first used and what the visit showed, and whether an appointment,
+# an assignment or an open emergency access exists (1, patients.views.home_figures); the lists,
+# each only when there is something in it: articles to read, emergency accesses open now, the next
+# appointment (3).
+PORTAL_HOME = 5
 
 
 def _notify(user, n: int) -> None:

@@ -13,7 +13,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.label not in {"sessions.Session"}
+        if model._meta.label not in {"clinic.Session"}
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from clinic.models import Session
+from clinic.sessions import SessionStore
 from clinic.tasks import clear_expired_sessions
 from tests.support import celery as celery_support
 from tests.support.waiting import wait_for

@@ -10,10 +10,10 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from django.contrib.sessions.models import Session
 from django.test import Client
 
 from clinic.middleware import LAST_SEEN_KEY, SIGNED_IN_AT_KEY
+from clinic.models import Session
 from tests.factories import DEFAULT_PASSWORD
 
 KEPT = "We kept what you typed. Check it and send it again."
