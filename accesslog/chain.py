@@ -166,8 +166,9 @@ class Rider(Protocol):
     """A read and a write that ride with an append, in its round trips (see `append_event`).
 
     `lookup` is a SELECT of at most one row whose first column is never NULL, with
-    `lookup_params`; it is read together with the head's lock, so what it reads holds until the
-    transaction ends provided every writer of those rows holds the same head's lock. `write`,
+    `lookup_params`; it is read together with the head's lock, and what it reads holds until the
+    transaction ends provided every writer of what it reads does so in a transaction that appends
+    to the same chain (so holds the head's lock and moves the head: see `_locked_head`). `write`,
     given the new event (its sequence and hash set) and the looked-up row (None when there is
     none), returns an UPDATE (SQL, params) written with the event, or None."""
 

@@ -99,8 +99,10 @@ def log_fingerprint(event: AccessEvent) -> str:
 
 # The patient's newest notification about this actor's reads within the window, if any: its id,
 # count and first read, and whether a read by this actor since that first read was under
-# emergency access. Every writer of these rows (a read, below) holds the patient's chain head's
-# lock, so under that lock what this finds holds until the transaction ends.
+# emergency access. Only a read writes what this reads (a RECORD_ACCESS notification's count,
+# times and existence, and the events), each in the transaction that appends it to the patient's
+# chain: under the head's lock what this finds holds until the transaction ends. (The outbox's
+# writes, the email's claim and sending and `read_at`, touch none of it.)
 _RECENT = (
     "SELECT recent.id, recent.event_count, recent.first_event_at, "  # noqa: S608
     f"EXISTS (SELECT 1 FROM {AccessEvent._meta.db_table} WHERE patient_id = %s AND actor_id = %s "
