@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache, partial, reduce
 from itertools import groupby
 from operator import itemgetter, or_
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, models, transaction
 from django.db.models import Q
@@ -162,12 +162,50 @@ def row_hash(row: Sequence) -> str:
 EVENT_COLUMNS = (*CANONICAL_FIELDS[CURRENT_HASH_VERSION], "hash_version", "hash")
 
 
-def _locked_head(cursor, patient_id: int) -> tuple[int, str]:
-    """The chain head's (sequence, hash), locked until the transaction ends."""
+class Rider(Protocol):
+    """A read and a write that ride with an append, in its round trips (see `append_event`).
+
+    `lookup` is a SELECT of at most one row whose first column is never NULL, with
+    `lookup_params`; it is read together with the head's lock, and what it reads holds until the
+    transaction ends provided every writer of what it reads does so in a transaction that appends
+    to the same chain (so holds the head's lock and moves the head: see `_locked_head`). `write`,
+    given the new event (its sequence and hash set) and the looked-up row (None when there is
+    none), returns an UPDATE (SQL, params) written with the event, or None."""
+
+    lookup: str
+    lookup_params: Sequence
+
+    def write(self, event: AccessEvent, row: tuple | None) -> tuple[str, Sequence] | None: ...
+
+
+def _locked_head(
+    cursor, patient_id: int, rider: Rider | None = None
+) -> tuple[int, str, tuple | None]:
+    """The chain head's (sequence, hash), locked until the transaction ends, and the rider's
+    looked-up row (None without a rider or when it finds none).
+
+    With a rider the head is locked by the same statement that reads the rider's row. On
+    PostgreSQL a statement reads what was committed when it started, but locks the head's newest
+    version, after waiting for whoever holds it: if that transaction moved the head (and so may
+    have written the rider's rows) after our statement started, our row may be stale. The
+    statement therefore also reads the head's sequence as its own snapshot saw it; when that
+    differs from the locked one, the rider's lookup runs again, now under the lock (one more round
+    trip, only when reads of one record collide). SQLite takes the write lock at BEGIN: never
+    stale."""
     table = AccessChainHead._meta.db_table
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = f"SELECT sequence, hash FROM {table} WHERE patient_id = %s{lock}"  # noqa: S608
-    cursor.execute(select, [patient_id])
+    if rider is None:
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        select = f"SELECT sequence, hash FROM {table} WHERE patient_id = %s{lock}"  # noqa: S608
+        params: list = [patient_id]
+    else:
+        lock = " FOR UPDATE OF head" if connection.features.has_select_for_update_of else ""
+        select = (
+            f"SELECT head.sequence, head.hash, (SELECT sequence FROM {table} "  # noqa: S608
+            f"WHERE patient_id = %s), rider.* FROM {table} head "
+            f"LEFT JOIN ({rider.lookup}) rider ON 1 = 1 WHERE head.patient_id = %s{lock}"
+        )
+        params = [patient_id, *rider.lookup_params, patient_id]
+    cursor.execute(select, params)
     row = cursor.fetchone()
     if row is None:
         # First event of this chain: create the head; a concurrent creator makes this a no-op.
@@ -175,9 +213,17 @@ def _locked_head(cursor, patient_id: int) -> tuple[int, str]:
             [AccessChainHead(patient_id=patient_id, sequence=0, hash=GENESIS_HASH)],
             ignore_conflicts=True,
         )
-        cursor.execute(select, [patient_id])
+        cursor.execute(select, params)
         row = cursor.fetchone()
-    return row[0], row[1]
+    if rider is None:
+        return row[0], row[1], None
+    found = tuple(row[3:])
+    if row[2] != row[0]:  # the head moved while this statement waited for its lock: read again
+        cursor.execute(rider.lookup, rider.lookup_params)
+        found = cursor.fetchone()
+    elif found[0] is None:  # the LEFT JOIN found nothing
+        found = None
+    return row[0], row[1], found
 
 
 @transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
@@ -196,15 +242,17 @@ def append_event(
     proxy_access=None,
     actor_relationship: str = "",
     occurred_at: dt.datetime | None = None,
+    rider: Rider | None = None,
 ) -> AccessEvent:
     """Append one event to the patient's chain. Under the head's lock: read the head, insert the
     event, note the reader (`AccessReader`, once per name) and move the head; written in SQL
     because this runs on every read of a record and the ORM's per-query overhead would dominate
-    it."""
+    it. A `rider`'s lookup is read with the head and its write is written with the event: on
+    PostgreSQL still two round trips (see `Rider`, `_locked_head`)."""
     # Microsecond precision survives every database we support, so the hash recomputes exactly.
     occurred_at = (occurred_at or timezone.now()).astimezone(dt.UTC)
     with server_cursor(connection) as cursor:  # the same statements on every read: prepared
-        sequence, prev_hash = _locked_head(cursor, patient.pk)
+        sequence, prev_hash, found = _locked_head(cursor, patient.pk, rider)
         event = AccessEvent(
             patient=patient,
             sequence=sequence + 1,
@@ -244,12 +292,17 @@ def append_event(
         )
         reader_values = [patient.pk, event.actor_id, event.actor_name]
         head_values = [event.sequence, event.hash, patient.pk]
+        ride = rider.write(event, found) if rider is not None else None
         if connection.vendor == "postgresql":
-            # One round trip for the three writes (data-modifying CTEs).
+            # One round trip for the three (or four) writes (data-modifying CTEs).
+            members = f"event AS ({insert}), reader AS ({note_reader})"
+            params = values + reader_values
+            if ride is not None:
+                members += f", rider AS ({ride[0]})"
+                params += list(ride[1])
             cursor.execute(
-                f"WITH event AS ({insert}), reader AS ({note_reader}) "  # noqa: S608
-                f"{move_head} RETURNING (SELECT id FROM event)",
-                values + reader_values + head_values,
+                f"WITH {members} {move_head} RETURNING (SELECT id FROM event)",  # noqa: S608
+                params + head_values,
             )
             event.pk = cursor.fetchone()[0]
         else:
@@ -257,6 +310,8 @@ def append_event(
             event.pk = cursor.fetchone()[0]
             cursor.execute(note_reader, reader_values)
             cursor.execute(move_head, head_values)
+            if ride is not None:
+                cursor.execute(*ride)
     event._state.adding = False
     event._state.db = connection.alias
     return event

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -28,6 +28,7 @@ from clinic.prepared import server_cursor
 from notifications import services as outbox
 from notifications.models import Delivery, Notification, NotificationKind
 
+from .chain import append_event
 from .models import AccessBasis, AccessEvent, actor_label
 
 COALESCE_WINDOW = dt.timedelta(minutes=30)
@@ -96,84 +97,123 @@ def log_fingerprint(event: AccessEvent) -> str:
     }
 
 
-def _coalesce_into_recent(event: AccessEvent) -> tuple[int, int, dt.datetime, bool] | None:
-    """Count `event` in the patient's newest notification about this actor's reads within the
-    window, if there is one: (its id, the new count, its first read, whether an earlier read
-    it stands for was under emergency access); None if there is none to add to.
+# The patient's newest notification about this actor's reads within the window, if any: its id,
+# count and first read, and whether a read by this actor since that first read was under
+# emergency access. Only a read writes what this reads (a RECORD_ACCESS notification's count,
+# times and existence, and the events), each in the transaction that appends it to the patient's
+# chain: under the head's lock what this finds holds until the transaction ends. (The outbox's
+# writes, the email's claim and sending and `read_at`, touch none of it.)
+_RECENT = (
+    "SELECT recent.id, recent.event_count, recent.first_event_at, "  # noqa: S608
+    f"EXISTS (SELECT 1 FROM {AccessEvent._meta.db_table} WHERE patient_id = %s AND actor_id = %s "
+    "AND basis = %s AND occurred_at >= recent.first_event_at) AS emergency_before "
+    f"FROM {Notification._meta.db_table} recent WHERE recipient_id = %s AND kind = %s "
+    "AND actor_id = %s AND last_event_at >= %s ORDER BY last_event_at DESC, id DESC LIMIT 1"
+)
+# One more read counted in it. The count is set, not incremented: it is the count the new message
+# says (and the same, since nobody else writes it under the head's lock).
+_COUNT_ONE_MORE = (
+    f"UPDATE {Notification._meta.db_table} SET event_count = %s, "  # noqa: S608
+    "last_event_at = %s, read_at = NULL, message = %s WHERE id = %s"
+)
 
-    One statement: the UPDATE finds, locks and counts the row, and its RETURNING asks the log
-    about earlier emergency reads. Concurrent reads of one patient's record are already
-    serialised by the chain head's lock, taken by the append in the same transaction."""
-    notifications = Notification._meta.db_table
-    events = AccessEvent._meta.db_table
-    sql = (
-        f"UPDATE {notifications} SET event_count = event_count + 1, last_event_at = %s, "  # noqa: S608
-        "read_at = NULL "
-        f"WHERE id = (SELECT id FROM {notifications} WHERE recipient_id = %s AND kind = %s "
-        "AND actor_id = %s AND last_event_at >= %s ORDER BY last_event_at DESC, id DESC LIMIT 1) "
-        "RETURNING id, event_count, first_event_at, "
-        f"EXISTS (SELECT 1 FROM {events} WHERE patient_id = %s AND actor_id = %s AND basis = %s "
-        f"AND occurred_at >= {notifications}.first_event_at)"
-    )
-    adapt = connection.ops.adapt_datetimefield_value
-    with server_cursor(connection) as cursor:  # the same statement on every read: prepared
-        cursor.execute(
-            sql,
-            [
-                adapt(event.occurred_at),
-                event.patient.user_id,
-                NotificationKind.RECORD_ACCESS,
-                event.actor_id,
-                adapt(event.occurred_at - COALESCE_WINDOW),
-                event.patient_id,
-                event.actor_id,
-                AccessBasis.EMERGENCY,
-            ],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    first_event_at = row[2]
-    if isinstance(first_event_at, str):  # SQLite hands back text from a raw cursor
-        first_event_at = dt.datetime.fromisoformat(first_event_at)
-    if timezone.is_naive(first_event_at):
-        first_event_at = timezone.make_aware(first_event_at, dt.UTC)
-    return row[0], row[1], first_event_at, bool(row[3])
+
+def _notifies(*, patient, basis: str, proxy_access) -> bool:
+    """Whether a read on this basis tells the patient (see the module's rules)."""
+    if basis == AccessBasis.SELF:
+        return False
+    if basis == AccessBasis.PROXY and not proxy_access.notify_patient:
+        return False
+    return bool(patient.user_id)
+
+
+class _AccessNotice:
+    """The patient's notification about one read, as an append's `Rider`: the recent
+    notification to count the read in is looked up with the chain head's lock, and counted in
+    (count, last read, unread again, the message re-worded) with the event. When there is none,
+    `coalesced_into` stays None and the caller writes a new notification."""
+
+    def __init__(self, *, patient, actor_id: int, occurred_at: dt.datetime) -> None:
+        self.patient = patient
+        self.coalesced_into: int | None = None
+        adapt = connection.ops.adapt_datetimefield_value
+        self.lookup = _RECENT
+        self.lookup_params = [
+            patient.pk,
+            actor_id,
+            AccessBasis.EMERGENCY,
+            patient.user_id,
+            NotificationKind.RECORD_ACCESS,
+            actor_id,
+            adapt(occurred_at - COALESCE_WINDOW),
+        ]
+
+    def write(self, event: AccessEvent, row: tuple | None) -> tuple[str, list] | None:
+        if row is None:
+            return None
+        notification, count, first_event_at, emergency_before = row
+        if isinstance(first_event_at, str):  # SQLite hands back text from a raw cursor
+            first_event_at = dt.datetime.fromisoformat(first_event_at)
+        if timezone.is_naive(first_event_at):
+            first_event_at = timezone.make_aware(first_event_at, dt.UTC)
+        # The message is stored as text: write it in the patient's language.
+        with translation.override(language_for_patient(self.patient)):
+            message = access_message(
+                actor_name=event.actor_name,
+                relationship=event.actor_relationship,
+                count=count + 1,
+                first=first_event_at,
+                last=event.occurred_at,
+                # Say "under emergency access" if any read it stands for was one.
+                emergency=event.basis == AccessBasis.EMERGENCY or bool(emergency_before),
+            )
+            message += " " + log_fingerprint(event)
+        self.coalesced_into = notification
+        adapt = connection.ops.adapt_datetimefield_value
+        return _COUNT_ONE_MORE, [count + 1, adapt(event.occurred_at), message, notification]
+
+
+@transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
+def append_and_notify(**fields) -> AccessEvent:
+    """`append_event(**fields)` and tell the patient about the read, as `notify_patient_of_access`
+    does. On PostgreSQL a read counted in a recent notification costs no round trip of its own:
+    the notification is found with the head's lock and updated with the event (two statements
+    fewer); a first read within the window writes a new notification after the append."""
+    patient = fields["patient"]
+    if not _notifies(
+        patient=patient, basis=fields["basis"], proxy_access=fields.get("proxy_access")
+    ):
+        return append_event(**fields)
+    occurred_at = fields.pop("occurred_at", None) or timezone.now()
+    notice = _AccessNotice(patient=patient, actor_id=fields["actor"].pk, occurred_at=occurred_at)
+    event = append_event(**fields, occurred_at=occurred_at, rider=notice)
+    if notice.coalesced_into is None:
+        with translation.override(language_for_patient(patient)):
+            _new_notification(event, patient)
+    return event
 
 
 def notify_patient_of_access(event: AccessEvent) -> int | None:
-    """Tell the patient about a read (a new notification, or one more read counted in a recent
-    one); the notification's id, or None when nobody is told."""
-    if event.basis == AccessBasis.SELF:
-        return None
-    if event.basis == AccessBasis.PROXY and not event.proxy_access.notify_patient:
-        return None
+    """Tell the patient about a read already appended in this transaction (a new notification,
+    or one more read counted in a recent one); the notification's id, or None when nobody is
+    told. `append_and_notify` does both in fewer round trips."""
     patient = event.patient
-    if not patient.user_id:
+    if not _notifies(patient=patient, basis=event.basis, proxy_access=event.proxy_access):
         return None
-    # The message is stored as text: write it in the patient's language.
+    # The append holds the head's lock: a lookup now reads what holds until commit.
+    notice = _AccessNotice(patient=patient, actor_id=event.actor_id, occurred_at=event.occurred_at)
+    with server_cursor(connection) as cursor:  # the same statements on every read: prepared
+        cursor.execute(notice.lookup, notice.lookup_params)
+        ride = notice.write(event, cursor.fetchone())
+        if ride is not None:
+            cursor.execute(*ride)
+            return notice.coalesced_into
     with translation.override(language_for_patient(patient)):
-        return _notify_patient(event, patient)
+        return _new_notification(event, patient)
 
 
-def _notify_patient(event: AccessEvent, patient) -> int:
+def _new_notification(event: AccessEvent, patient) -> int:
     emergency = event.basis == AccessBasis.EMERGENCY
-    coalesced = _coalesce_into_recent(event)
-    if coalesced is not None:
-        notification, count, first_event_at, emergency_before = coalesced
-        # Say "under emergency access" if any read this notification stands for was one.
-        message = access_message(
-            actor_name=event.actor_name,
-            relationship=event.actor_relationship,
-            count=count,
-            first=first_event_at,
-            last=event.occurred_at,
-            emergency=emergency or emergency_before,
-        )
-        message += " " + log_fingerprint(event)
-        Notification.objects.filter(pk=notification).update(message=message)
-        return notification
-
     delivery = Delivery.IMMEDIATE if emergency else outbox.record_access_delivery(patient.user)
     notification = outbox.notify(
         recipient_id=patient.user_id,

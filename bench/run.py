@@ -59,7 +59,7 @@ from accesslog.models import (  # noqa: E402
     AccessEvent,
     AccessTarget,
 )
-from accesslog.notify import notify_patient_of_access  # noqa: E402
+from accesslog.notify import append_and_notify  # noqa: E402
 from bench import access_log, checkpoint, faults, history, pages  # noqa: E402  (they set Django up)
 from clinic.models import Role, Site, User  # noqa: E402
 from clinic.services import create_staff_member  # noqa: E402
@@ -319,7 +319,7 @@ def bench_delivery(world: dict) -> None:
         started = time.perf_counter()
         for patient in patients:
             with transaction.atomic():
-                event = append_event(
+                append_and_notify(
                     patient=patient,
                     actor=physician,
                     action=AccessAction.VIEW,
@@ -327,7 +327,6 @@ def bench_delivery(world: dict) -> None:
                     basis=AccessBasis.GRANT,
                     purpose="treatment",
                 )
-                notify_patient_of_access(event)
         produced = time.perf_counter() - started
         report(
             "access event + notification + publish, one web process",

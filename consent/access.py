@@ -26,9 +26,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from accesslog.chain import append_event
 from accesslog.models import AccessAction, AccessBasis, AccessEvent, AccessTarget
-from accesslog.notify import notify_patient_of_access
+from accesslog.notify import append_and_notify
 from clinic.models import Role, User
 from patients.models import Patient, RecordEntry
 from proxies.models import ProxyAccess, ProxyArea
@@ -253,7 +252,7 @@ def _proxy_standing(reader: Reader, patient_id: int) -> tuple[ProxyAccess, Proxy
 
 
 def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEvent:
-    event = append_event(
+    event = append_and_notify(
         patient=standing.patient,
         actor=reader.user,
         occurred_at=reader.now,
@@ -261,7 +260,6 @@ def _log(reader: Reader, standing: Standing, basis=None, **fields) -> AccessEven
         **fields,
     )
     reader.events.append(event)
-    notify_patient_of_access(event)
     return event
 
 
