@@ -29,12 +29,12 @@ from tests.factories import (
 from tests.support.waiting import wait_for
 
 # A coalesced read of one entry by a physician, in a test (two of them the test's savepoint): the
-# session, the user, the grants in force, the entry, the badges; the head with the recent
+# session with the user, the grants in force, the entry, the badges; the head with the recent
 # notification (1); the event, its reader, the new head and the notification's new count and
 # words (1 statement on PostgreSQL; 4 on SQLite). Before the notification rode with the append it
 # took two more on PostgreSQL (an UPDATE ... RETURNING to count, one to re-word); SQLite writes
 # what it wrote before, one statement fewer (the count and the words in one UPDATE).
-ENTRY_READ_AGAIN = {"postgresql": 9, "sqlite": 12}
+ENTRY_READ_AGAIN = {"postgresql": 8, "sqlite": 11}
 
 
 def notifications_of(patient):

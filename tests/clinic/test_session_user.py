@@ -25,8 +25,9 @@ LOGIN = "/accounts/login/"
 # The staff home: the session with the user, their role and two-step status (1); the badges,
 # the page's own figures (3).
 STAFF_HOME = 4
-# The patient's home (tests/clinic/test_request_facts.py says what each query is).
-PORTAL_HOME = 11
+# The home of a patient with nothing to list (tests/clinic/test_request_facts.py says what each
+# query is): the session with the user, and the home's figures with the badges.
+PORTAL_HOME = 2
 
 
 def _without_the_loaded_user(monkeypatch) -> None:

@@ -26,21 +26,20 @@ CATEGORIES = list(RecordCategory)
 # The most queries each page may make, whatever the size (measured, then fixed here: a change
 # that adds a query per row fails at the large size, one that adds a fixed query fails both).
 # Each includes reading the session: sessions live in the database only (never in Redis).
-PATIENT_LIST = (
-    5  # the session, the user (with role and MFA status), the list and its count, the badges
-)
-RECORD_VIEW = 16
-# A physician's read of one entry: the session (1); the user with their role and MFA status (1);
-# the grants in force with the patient (1); the entry with its derived permission (1); the chain
-# head with the patient's recent notification about this reader, the head created on the first
-# read (3); the event, its reader row and the new head (3 on SQLite, 1 on PostgreSQL); on the
-# first read a new notification (1); the badges (1); and the test transaction's savepoint (2).
-ENTRY_VIEW = 14
+PATIENT_LIST = 4  # the session with the user (role, MFA status), the list and its count, the badges
+RECORD_VIEW = 15
+# A physician's read of one entry: the session with the user, their role and MFA status (1,
+# clinic/sessions.py); the grants in force with the patient (1); the entry with its derived
+# permission (1); the chain head with the patient's recent notification about this reader, the
+# head created on the first read (3); the event, its reader row and the new head (3 on SQLite, 1 on
+# PostgreSQL); on the first read a new notification (1); the badges (1); and the test
+# transaction's savepoint (2).
+ENTRY_VIEW = 13
 # The chain exists; the read is counted in the recent notification, on PostgreSQL in the append's
 # statement, on SQLite by one more UPDATE (see tests/accesslog/test_notification_rides_with_append).
-ENTRY_VIEW_AGAIN = 12
-OWN_RECORD = 12
-SHARING_PAGE = 12  # 4 once a session (noting the "sharing" first step); 1 for who acts for them
+ENTRY_VIEW_AGAIN = 11
+OWN_RECORD = 11
+SHARING_PAGE = 11  # 4 once a session (noting the "sharing" first step); 1 for who acts for them
 
 
 @pytest.fixture
