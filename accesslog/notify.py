@@ -24,7 +24,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext, pgettext
 
 from clinic.i18n import language_for_patient
-from clinic.prepared import server_cursor
 from notifications import services as outbox
 from notifications.models import Delivery, Notification, NotificationKind
 
@@ -175,8 +174,8 @@ class _AccessNotice:
 
 @transaction.atomic(savepoint=False)  # joins the caller's transaction; an error aborts it all
 def append_and_notify(**fields) -> AccessEvent:
-    """`append_event(**fields)` and tell the patient about the read, as `notify_patient_of_access`
-    does. On PostgreSQL a read counted in a recent notification costs no round trip of its own:
+    """`append_event(**fields)` and tell the patient about the read (the module's rules). On
+    PostgreSQL a read counted in a recent notification costs no round trip of its own:
     the notification is found with the head's lock and updated with the event (two statements
     fewer); a first read within the window writes a new notification after the append."""
     patient = fields["patient"]
@@ -191,25 +190,6 @@ def append_and_notify(**fields) -> AccessEvent:
         with translation.override(language_for_patient(patient)):
             _new_notification(event, patient)
     return event
-
-
-def notify_patient_of_access(event: AccessEvent) -> int | None:
-    """Tell the patient about a read already appended in this transaction (a new notification,
-    or one more read counted in a recent one); the notification's id, or None when nobody is
-    told. `append_and_notify` does both in fewer round trips."""
-    patient = event.patient
-    if not _notifies(patient=patient, basis=event.basis, proxy_access=event.proxy_access):
-        return None
-    # The append holds the head's lock: a lookup now reads what holds until commit.
-    notice = _AccessNotice(patient=patient, actor_id=event.actor_id, occurred_at=event.occurred_at)
-    with server_cursor(connection) as cursor:  # the same statements on every read: prepared
-        cursor.execute(notice.lookup, notice.lookup_params)
-        ride = notice.write(event, cursor.fetchone())
-        if ride is not None:
-            cursor.execute(*ride)
-            return notice.coalesced_into
-    with translation.override(language_for_patient(patient)):
-        return _new_notification(event, patient)
 
 
 def _new_notification(event: AccessEvent, patient) -> int:

@@ -244,12 +244,11 @@ def test_the_portal_never_asks_a_signed_in_patient_to_sign_in(
 
 
 def test_the_notification_points_into_the_log_without_health_data(patient, physician):
-    from accesslog.chain import append_event
     from accesslog.models import AccessAction, AccessBasis, AccessTarget
-    from accesslog.notify import notify_patient_of_access
+    from accesslog.notify import append_and_notify
 
     def read():
-        return append_event(
+        return append_and_notify(
             patient=patient,
             actor=physician,
             action=AccessAction.VIEW,
@@ -260,11 +259,14 @@ def test_the_notification_points_into_the_log_without_health_data(patient, physi
 
     from notifications.models import Notification
 
+    def told():
+        return Notification.objects.get(recipient=patient.user, kind=NotificationKind.RECORD_ACCESS)
+
     first = read()
-    notification = Notification.objects.get(pk=notify_patient_of_access(first))
+    notification = told()
     assert notification.message.endswith(f"Log entry 1, fingerprint {first.hash[:8]}.")
     second = read()  # coalesced into the same notification: it points at the newest entry
-    assert notify_patient_of_access(second) == notification.pk
+    assert told().pk == notification.pk
     notification.refresh_from_db()
     assert notification.message.endswith(f"Log entry 2, fingerprint {second.hash[:8]}.")
     assert "treatment" not in notification.message
