@@ -6,8 +6,9 @@ Each app may have a `navigation.py` module defining any of:
 - `staff_steps(user) -> list[dict]`: next steps on the staff home (`label`, `url`, optional `hint`);
 - `portal_figures(*, patient_id, user_id, now, month_start) -> dict[str, expression]`: counts
   and other single values the app's parts of the patient's home need, as named subqueries (names
-  start with the app's label); the home reads every app's figures and the navigation badges in
-  one query (`patients.views.home_figures`) and passes the row, as `figures`, to the four below;
+  start with the app's label; `count_of` makes a count); the home reads every app's figures and
+  the navigation badges in one query (`patients.views.home_figures`) and passes the row, as
+  `figures`, to the four below;
 - `portal_steps(patient, figures) -> list[dict]`: first steps on the patient's home (`label`,
   `url`, `done`);
 - `portal_notices(patient, figures) -> list[dict]`: what the patient must see first on their home
@@ -44,6 +45,8 @@ import importlib
 from functools import cache
 from types import ModuleType
 
+from django.db.models import Count, IntegerField, QuerySet, Subquery, Value
+
 # In layer order, lowest first: steps and demo data follow it.
 FEATURE_APPS = (
     "notifications",
@@ -75,3 +78,16 @@ def collect(name: str, attribute: str) -> list:
     return [
         getattr(module, attribute) for module in app_modules(name) if hasattr(module, attribute)
     ]
+
+
+def count_of(queryset: QuerySet, field: str = "pk") -> Subquery:
+    """How many distinct `field`s `queryset` has, as a subquery: for `portal_figures`, whose
+    counts are all read in one query."""
+    return Subquery(
+        queryset.order_by()
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(n=Count(field, distinct=True))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.extensions import count_of
 from clinic.i18n import day_month_time
 from clinic.models import Role
 from clinic.prepared import DATETIME, INT, PreparedQuery
@@ -110,29 +110,17 @@ def portal_notices(patient, figures: dict) -> list[dict]:
     return notices
 
 
-def _count(queryset, field: str = "pk") -> Subquery:
-    """A count as a subquery, so several counts are read in one query."""
-    return Subquery(
-        queryset.order_by()
-        .annotate(one=Value(1))
-        .values("one")
-        .annotate(n=Count(field, distinct=True))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
-
-
 def portal_figures(*, patient_id: int, now: dt.datetime, **_ids) -> dict:
     """Who can see the record right now and the requests waiting for an answer, as counts read
     on the patient's home with every other app's (patients.views.home_figures)."""
     grants = ConsentGrant.objects.in_force(now).filter(patient=patient_id)
     return {
-        "consent_people": _count(grants.filter(grantee_user__isnull=False), "grantee_user"),
-        "consent_teams": _count(grants.filter(grantee_team__isnull=False), "grantee_team"),
-        "consent_emergency": _count(
+        "consent_people": count_of(grants.filter(grantee_user__isnull=False), "grantee_user"),
+        "consent_teams": count_of(grants.filter(grantee_team__isnull=False), "grantee_team"),
+        "consent_emergency": count_of(
             EmergencyAccess.objects.open(now).filter(patient=patient_id), "physician"
         ),
-        "consent_requests": _count(
+        "consent_requests": count_of(
             AccessRequest.objects.filter(patient=patient_id, status=RequestStatus.PENDING)
         ),
     }

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, Subquery, Value
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from clinic.extensions import count_of
 from clinic.models import Role
 
 from .models import OPEN_STATUSES, Grievance
@@ -71,16 +71,7 @@ def access_event_marks(patient, event_ids: list[int]) -> dict[int, dict]:
 def portal_figures(*, patient_id: int, **_others) -> dict:
     """The patient's concerns still open, read on their home with every other app's figures
     (patients.views.home_figures)."""
-    open_concerns = Grievance.objects.open().filter(patient=patient_id).order_by()
-    return {
-        "feedback_open_concerns": Subquery(
-            open_concerns.annotate(one=Value(1))
-            .values("one")
-            .annotate(n=Count("pk"))
-            .values("n")[:1],
-            IntegerField(),
-        )
-    }
+    return {"feedback_open_concerns": count_of(Grievance.objects.open().filter(patient=patient_id))}
 
 
 def portal_summary(patient, figures: dict) -> list[dict]:
