@@ -28,7 +28,7 @@ serve: $(VENV)/.installed
 ## test: everything the tests need, the checks (migrations, lint, format, templates, the layers of
 ## the import contract), then the whole suite (SQLite)
 test: $(VENV)/.installed-dev system-deps-test checks
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n $(TEST_WORKERS)
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 ## checks: migrations up to date, ruff (lint and format), djLint, and the import contract
 checks: $(VENV)/.installed-dev
@@ -40,7 +40,7 @@ checks: $(VENV)/.installed-dev
 
 ## test-postgres: the whole suite on a throw-away PostgreSQL cluster
 test-postgres: $(VENV)/.installed-dev system-deps-test system-deps-postgres
-	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not browser"
+	env -u REDIS_URL scripts/with-postgres.sh $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal -m "not browser"
 
 ## bench: the benchmarks in bench/ on a throw-away PostgreSQL (BENCH_SCALE=0.1 for a quick run)
 bench: $(VENV)/.installed-dev system-deps-test system-deps-postgres

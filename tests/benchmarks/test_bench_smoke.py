@@ -1,6 +1,9 @@
 """`make bench` cannot rot: its HTTP part runs here at a tiny scale on SQLite, as a separate
 process (the harness, gunicorn serving the portal and the bare app, the load generator), and
-every page it measures must answer 200 to every request."""
+every page it measures must answer 200 to every request.
+
+Each run makes its own SQLite database whatever the suite's database is, so they run in the
+SQLite suite (`make test`) only: on PostgreSQL (`make test-postgres`) they would repeat it."""
 
 from __future__ import annotations
 
@@ -10,8 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3",
+    reason="runs its own SQLite database: the SQLite suite (make test) covers it",
+)
 CASES = [
     "bare one-row view",
     "/healthz",
