@@ -1,6 +1,7 @@
 """The session and the signed-in person in one query (clinic/sessions.py, clinic/auth.py): the
 session's row is loaded joined to its user, and Django's own checks still decide who is signed
-in, on every request, from what the database holds at that moment."""
+in, on every request, from what the database holds at that moment. (A role changed between two
+requests is tested with the other per-request facts, in tests/clinic/test_request_facts.py.)"""
 
 from __future__ import annotations
 
@@ -111,14 +112,6 @@ def test_a_deactivated_account_is_signed_out_on_the_next_request(client, patient
     patient_user.is_active = False
     patient_user.save()
     assert _signed_out(client.get("/portal/"))
-
-
-def test_a_changed_role_counts_on_the_next_request(client, physician):
-    client.force_login(physician)
-    assert client.get("/staff/patients/").status_code == 200
-    physician.staff_profile.role = "front_desk"
-    physician.staff_profile.save()
-    assert client.get("/staff/patients/").status_code == 403
 
 
 def test_an_added_or_removed_authenticator_counts_on_the_next_request(client, db):
