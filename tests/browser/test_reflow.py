@@ -36,11 +36,16 @@ OVERFLOW_SCRIPT = """() => {
 }"""
 
 
-def signed_in_context(browser, live_server, user):
+def client_for(user) -> Client:
+    """A test client signed in as `user`, or signed out for None."""
     client = Client()
     if user is not None:
         client.force_login(user)
-    return client_context(browser, live_server, client)
+    return client
+
+
+def signed_in_context(browser, live_server, user):
+    return client_context(browser, live_server, client_for(user))
 
 
 def client_context(browser, live_server, client):
@@ -78,9 +83,7 @@ def pages_to_lay_out(client, urls) -> list[str]:
 
 
 def overflowing_pages(browser, live_server, user, urls) -> list[str]:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
+    client = client_for(user)
     pages = pages_to_lay_out(client, urls)
     context = client_context(browser, live_server, client)
     page = context.new_page()
